@@ -1,0 +1,1 @@
+"""Rules -> outbox rows -> delivery through apprise, one target at a time."""

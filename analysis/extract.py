@@ -1,0 +1,69 @@
+"""Article text from fetched bytes: trafilatura for HTML, decoding for plain text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import trafilatura
+from chipwatch.analysis.decode import decode_text
+
+_HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    title: str | None = None
+    published: datetime | None = None
+
+
+class NoArticleError(ValueError):
+    """The document holds no article text."""
+
+
+def is_html(data: bytes, content_type: str | None = None) -> bool:
+    if content_type:
+        ctype = content_type.split(";")[0].strip().lower()
+        if ctype in ("text/html", "application/xhtml+xml"):
+            return True
+        if ctype == "text/plain":
+            return False
+    return bool(_HTML_SNIFF.search(data[:2048]))
+
+
+def extract_document(data: bytes, content_type: str | None = None, url: str | None = None) -> Extracted:
+    """Main text, title and date of a document. HTML goes through trafilatura from the bytes, so
+    it reads the page's own charset (GBK, Shift_JIS ...); anything else is decoded as plain text,
+    its first non-empty line taken as the title."""
+    if not data.strip():
+        raise NoArticleError("empty document")
+    if is_html(data, content_type):
+        return _extract_html(data, url)
+    text = decode_text(data).replace("\r\n", "\n").strip()
+    if not text:
+        raise NoArticleError("empty document")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    return Extracted(text=text, title=first[:300] if first else None)
+
+
+def _extract_html(data: bytes, url: str | None) -> Extracted:
+    doc = trafilatura.bare_extraction(
+        data,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "extensive_search": False},
+    )
+    text = (doc.text if doc else None) or ""
+    if not text.strip():
+        raise NoArticleError("no article text found in the HTML page")
+    published = None
+    if doc.date:
+        try:
+            published = datetime.fromisoformat(doc.date)
+        except ValueError:
+            published = None
+    return Extracted(text=text.strip(), title=doc.title or None, published=published)

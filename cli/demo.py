@@ -1,0 +1,157 @@
+"""`chipwatch demo`: the main job on the embedded default, offline and self-contained.
+
+Serves the bundled samples from a loopback site, stores into SQLite in the user data dir, runs one
+full cycle of the Prefect `poll` flow, delivers alerts to a loopback receiver, prints a summary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from chipwatch.loopback import alert_receiver, load_sample_articles, sample_site
+from platformdirs import user_data_dir
+
+
+def run_demo(*, data_dir: str | None = None, reset: bool = False, use_prefect: bool = True) -> int:
+    started = time.monotonic()
+    home = Path(data_dir or os.environ.get("CHIPWATCH_HOME") or user_data_dir("chipwatch")) / "demo"
+    if reset and home.exists():
+        shutil.rmtree(home)
+    inbox = home / "inbox"
+    if not inbox.exists():
+        inbox.mkdir(parents=True)
+        for sample in (resources.files("chipwatch") / "samples" / "inbox").iterdir():
+            (inbox / sample.name).write_bytes(sample.read_bytes())
+    _say(f"demo data in {home}")
+
+    articles = load_sample_articles()
+    site = sample_site(articles)
+    receiver_server, receiver = alert_receiver()
+    with site, receiver_server:
+        config = home / "demo.yaml"
+        config.write_text(
+            yaml.safe_dump(_demo_config(home, site.url, receiver_server.url), sort_keys=False),
+            encoding="utf-8",
+        )
+        _say(
+            f"sample site with {len(articles)} articles at {site.url}/feed.xml; "
+            f"alert receiver at {receiver_server.url}/alerts"
+        )
+        if use_prefect:
+            _say("starting the Prefect `poll` flow (a temporary local Prefect server starts first; ~15-30 s)")
+            summary = _run_flow(str(config))
+        else:
+            summary = _run_plain(str(config))
+    _print_summary(summary, config, receiver.received, time.monotonic() - started)
+    return 0
+
+
+def _demo_config(home: Path, site: str, receiver: str) -> dict[str, Any]:
+    return {
+        "database": f"sqlite:///{home / 'chipwatch.db'}",
+        "sources": [
+            {"name": "demo-feed", "kind": "feed", "url": f"{site}/feed.xml", "every": "15m"},
+            {"name": "demo-inbox", "kind": "directory", "path": str(home / "inbox")},
+        ],
+        "alerts": [
+            {
+                "name": "notable-claims",
+                "min_score": 0.6,
+                "notify": [f"json://{receiver[len('http://') :]}/alerts"],
+            }
+        ],
+        # The demo site and receiver live on loopback, which is refused unless allowed.
+        "http": {"allow_private_networks": True},
+    }
+
+
+def _run_flow(config: str) -> dict[str, Any]:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from chipwatch.flows.poll import poll
+
+    return poll(config=config)
+
+
+def _run_plain(config: str) -> dict[str, Any]:
+    from chipwatch.pipeline.cycle import run_cycle
+    from chipwatch.settings import load_settings
+    from chipwatch.storage.db import open_database
+
+    settings = load_settings(config)
+    db = open_database(settings.database)
+    try:
+        r = run_cycle(db, settings, progress=_say)
+    finally:
+        db.dispose()
+    return {
+        "polls": [
+            {"source": p.source, "listed": p.listed, "new": p.new_article_ids, "error": p.error} for p in r.polls
+        ],
+        "processing": {
+            "processed": r.processing.processed,
+            "failed": r.processing.failed,
+            "claims": r.processing.new_claim_ids,
+            "errors": r.processing.errors,
+        },
+        "alerts_queued": r.alerts_queued,
+        "deliveries": [
+            {"id": d.alert_id, "rule": d.rule, "target": d.target, "title": d.title, "error": d.error}
+            for d in r.delivery.deliveries
+        ],
+    }
+
+
+def _print_summary(summary: dict[str, Any], config: Path, received: list[dict[str, Any]], seconds: float) -> None:
+    from chipwatch.settings import load_settings
+    from chipwatch.storage.articles import articles_by_ids, count_articles
+    from chipwatch.storage.claims import claims_by_ids
+    from chipwatch.storage.db import open_database
+
+    db = open_database(load_settings(config).database)
+    new_ids = [i for p in summary["polls"] for i in p["new"]]
+    with db.session() as session:
+        stored = articles_by_ids(session, new_ids)
+        claims = claims_by_ids(session, summary["processing"]["claims"])
+        total = count_articles(session)
+    db.dispose()
+
+    print("\n== Sources polled")
+    for p in summary["polls"]:
+        status = f"error: {p['error']}" if p.get("error") else "ok"
+        print(f"  {p['source']:<12} {p['listed']:>3} listed, {len(p['new']):>3} new   {status}")
+    print(f"\n== Articles stored: {len(stored)} new ({total} in the database)")
+    for art in stored:
+        state = art.status if art.status != "processed" else art.language
+        print(f"  [{state}] {art.title or art.url}")
+    for err in summary["processing"]["errors"]:
+        print(f"  failed: {err}")
+    print(f"\n== Claims found: {len(claims)} ({sum(1 for c in claims if c.claim.notable)} notable)")
+    for item in sorted(claims, key=lambda i: -i.claim.score)[:15]:
+        c = item.claim
+        text = c.text if len(c.text) <= 90 else c.text[:87] + "..."
+        print(f"  {'*' if c.notable else ' '} {c.score:.2f} {c.stance:<8} [{', '.join(c.entities)}] {text}")
+    if len(claims) > 15:
+        print(f"  ... and {len(claims) - 15} more (chipwatch export claims --config {config} --format jsonl)")
+    deliveries = summary["deliveries"]
+    print(
+        f"\n== Alerts sent: {sum(1 for d in deliveries if not d['error'])} "
+        f"(receiver got {len(received)}; {summary['alerts_queued']} queued this run)"
+    )
+    for d in deliveries:
+        print(f"  {'sent  ' if not d['error'] else 'FAILED'} {d['title']}" + (f" ({d['error']})" if d["error"] else ""))
+    if not new_ids and not deliveries:
+        print("\nNothing new since the last demo run: no new articles, no alerts (run with --reset to start over).")
+    print(f"\nDone in {seconds:.1f} s. Config used: {config}")
+
+
+def _say(message: str) -> None:
+    print(f"-> {message}", flush=True)

@@ -1,0 +1,132 @@
+"""`chipwatch <verb>`: the command line. Each verb imports only what it needs, so `analyze`
+starts without Prefect or the database layer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from chipwatch import __version__
+
+EXIT_CONFIG = 2  # bad config or arguments
+EXIT_UNAVAILABLE = 3  # the run cannot proceed: database unreachable
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chipwatch", description="Monitor claims about AI chips in zh/ja/en news.")
+    p.add_argument("--version", action="version", version=f"chipwatch {__version__}")
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    demo = sub.add_parser("demo", help="one full cycle on bundled samples, offline")
+    demo.add_argument("--data-dir", help="where the demo keeps its SQLite file (default: user data dir)")
+    demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
+    demo.add_argument("--no-prefect", action="store_true", help="run the cycle without the Prefect flow")
+
+    run = sub.add_parser("run", help="poll, extract, analyse, store and alert")
+    run.add_argument("--config", required=True)
+    run.add_argument("--once", action="store_true", help="one cycle, then exit")
+    run.add_argument("--prefect", action="store_true", help="run each cycle as the Prefect `poll` flow")
+
+    an = sub.add_parser("analyze", help="analyse files or URLs without storing anything")
+    an.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    an.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
+    an.add_argument("--config", help="config for HTTP settings when analysing URLs")
+
+    ex = sub.add_parser("export", help="everything stored, one JSON object per line")
+    ex.add_argument("kind", choices=["claims", "articles", "alerts"])
+    ex.add_argument("--config", required=True)
+    ex.add_argument("--format", choices=["jsonl"], default="jsonl")
+
+    src = sub.add_parser("sources", help="configured sources and their state")
+    src_sub = src.add_subparsers(dest="action", required=True)
+    sl = src_sub.add_parser("list")
+    sl.add_argument("--config", required=True)
+    sl.add_argument("--json", action="store_true")
+
+    al = sub.add_parser("alerts", help="alert targets")
+    al_sub = al.add_subparsers(dest="action", required=True)
+    at = al_sub.add_parser("test", help="send a test message to every target")
+    at.add_argument("--config", required=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from chipwatch.settings import ConfigError
+
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"chipwatch: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except _unavailable_errors() as exc:
+        print(f"chipwatch: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    # Imported here so that `analyze` never loads SQLAlchemy unless a database was touched.
+    if "chipwatch.storage.db" in sys.modules:
+        from chipwatch.storage.db import DatabaseError
+
+        return (DatabaseError,)
+    return ()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.verb == "analyze":
+        from chipwatch.analyze_cmd import analyze_inputs
+
+        return analyze_inputs(args.inputs, as_json=args.json, config=args.config)
+    if args.verb == "demo":
+        from chipwatch.demo import run_demo
+
+        return run_demo(data_dir=args.data_dir, reset=args.reset, use_prefect=not args.no_prefect)
+    if args.verb == "run":
+        from chipwatch.run_cmd import run
+
+        return run(args.config, once=args.once, use_prefect=args.prefect)
+
+    from chipwatch.settings import load_settings
+    from chipwatch.storage.db import open_database
+
+    settings = load_settings(args.config)
+    if args.verb == "alerts":
+        from chipwatch.alerts.targets import test_targets
+
+        results = test_targets(settings.alerts)
+        for target, error in results:
+            print(f"{target}: {'delivered' if error is None else 'FAILED: ' + error}")
+        if not results:
+            print("no alert targets configured (add `alerts:` with `notify:` URLs)")
+        return 1 if any(e for _, e in results) else 0
+    db = open_database(settings.database)
+    try:
+        if args.verb == "export":
+            from chipwatch.storage.export import export_rows
+
+            with db.session() as session:
+                for row in export_rows(session, args.kind):
+                    sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return 0
+        if args.verb == "sources":
+            from chipwatch.pipeline.cycle import prepare_sources
+            from chipwatch.storage.sources import source_summaries
+
+            prepare_sources(db, settings, only_due=False)  # show configured sources never polled too
+            with db.session() as session:
+                rows = source_summaries(session)
+            for row in rows:
+                if args.json:
+                    print(json.dumps(row, ensure_ascii=False))
+                else:
+                    err = f"  {row['last_error']}" if row["last_error"] else ""
+                    print(f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles{err}")
+            return 0
+    finally:
+        db.dispose()
+    raise AssertionError(f"unhandled verb {args.verb}")

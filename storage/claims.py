@@ -1,0 +1,77 @@
+"""Claim rows: stored once per (article, sentence) fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chipwatch.storage.models import Article, Claim, Source
+from chipwatch.storage.types import utcnow
+from chipwatch.storage.upsert import insert_ignore
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+
+def claim_fingerprint(article_key: str, sentence: str) -> str:
+    """Stable id of a claim: the article's canonical URL plus the whitespace-normalised sentence."""
+    norm = " ".join(sentence.split())
+    return hashlib.sha256(f"{article_key}\n{norm}".encode()).hexdigest()
+
+
+def add_claims(
+    session: Session, article_id: int, article_key: str, language: str, claims: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert claims (dicts in the `analyze --json` claim shape); return the ids of new rows."""
+    now = utcnow()
+    rows = [
+        {
+            "article_id": article_id,
+            "fingerprint": claim_fingerprint(article_key, c["text"]),
+            "text": c["text"],
+            "language": language,
+            "entities": c["entities"],
+            "topics": c["topics"],
+            "stance": c["stance"],
+            "quantities": c["quantities"],
+            "score": c["score"],
+            "notable": c["notable"],
+            "why": c["why"],
+            "created_at": now,
+            "rules_evaluated": False,
+        }
+        for c in claims
+    ]
+    return insert_ignore(session, Claim, rows, ["fingerprint"])
+
+
+@dataclass(frozen=True)
+class ClaimInContext:
+    """A claim with what a message about it needs to say where it came from."""
+
+    claim: Claim
+    article_url: str
+    article_title: str | None
+    source: str
+
+
+def _in_context():  # type: ignore[no-untyped-def]
+    return (
+        select(Claim, Article.url, Article.title, Source.name)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+        .order_by(Claim.id)
+    )
+
+
+def claims_awaiting_rules(session: Session, limit: int = 1000) -> list[ClaimInContext]:
+    """Claims whose alert rules have not been evaluated yet, oldest first, with their article."""
+    stmt = _in_context().where(Claim.rules_evaluated.is_(False)).limit(limit)
+    return [ClaimInContext(c, url, title, src) for c, url, title, src in session.execute(stmt)]
+
+
+def claims_by_ids(session: Session, ids: Sequence[int]) -> list[ClaimInContext]:
+    """The given claims with their article, in id order."""
+    stmt = _in_context().where(Claim.id.in_(list(ids)))
+    return [ClaimInContext(c, url, title, src) for c, url, title, src in session.execute(stmt)]

@@ -1,0 +1,101 @@
+"""Tables: sources, articles, claims, alerts. Every row has a stable natural key (see README)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chipwatch.storage.types import UTCDateTime, utcnow
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    """A configured source and its polling state; keyed by the unique name from the config."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_check: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Connector state between polls (ETag, Last-Modified, files already taken, ...).
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Article(Base):
+    """One fetched document, stored once: keyed by canonical URL, also by (source, guid)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_source_guid", "source_id", "guid", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(1024))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    # Raw bytes are kept only until processing succeeds; the extracted text is what stays.
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)  # new | processed | error
+    error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Claim(Base):
+    """A claim found in an article; keyed by a fingerprint of (article, sentence)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    entities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stance: Mapped[str] = mapped_column(String(10))
+    quantities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float)
+    notable: Mapped[bool] = mapped_column(Boolean, default=False)
+    why: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set in the same transaction that enqueues its alerts, so a crash never skips or repeats rules.
+    rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class Alert(Base):
+    """One alert for one (rule, claim, target): the outbox row. The target URL itself stays in the
+    config (it may hold secrets); the row keeps a masked form and a hash to find it again."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    target_hash: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)  # masked, for display
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|sent|failed|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
