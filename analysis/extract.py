@@ -9,6 +9,8 @@ from datetime import datetime
 import trafilatura
 from chipwatch.analysis.decode import decode_text
 
+# Fewer visible characters than this after extraction is page furniture (a menu, a footer), not an article.
+MIN_ARTICLE_CHARS = 20
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 
 
@@ -58,8 +60,9 @@ def _extract_html(data: bytes, url: str | None) -> Extracted:
         date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "extensive_search": False},
     )
     text = (doc.text if doc else None) or ""
-    if not text.strip():
-        raise NoArticleError("no article text found in the HTML page")
+    visible = len("".join(text.split()))
+    if visible < MIN_ARTICLE_CHARS:
+        raise NoArticleError(f"no article text found in the HTML page ({visible} characters of page furniture)")
     published = None
     if doc.date:
         try:

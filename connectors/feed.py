@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 from chipwatch.connectors.base import Entry, FetchResult
@@ -50,8 +51,9 @@ def parse_feed(resp: Response) -> list[Entry]:
     out: list[Entry] = []
     for item in parsed.entries:
         link = item.get("link")
-        if not link:
-            continue  # nothing to fetch or cite
+        # feedparser turns a permalink-less <guid> into `link`; only real http(s) URLs can be fetched and cited.
+        if not link or urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).netloc:
+            continue
         out.append(
             Entry(
                 url=link,

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+from chipwatch.main import main
+from chipwatch.settings import ConfigError, load_settings
+
+GOOD = """
+database: sqlite:///data/cw.db
+sources:
+  - {name: feed-a, kind: feed, url: "https://example.com/feed.xml", every: 15m}
+  - {name: drop, kind: directory, path: ./inbox}
+alerts:
+  - {name: notable, min_score: 0.7, entities: [NVIDIA], notify: ["json://127.0.0.1:9/hook"]}
+http:
+  allow_private_networks: true
+"""
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "chipwatch.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_valid_config_resolves_relative_paths_against_the_file(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, GOOD), environ={})
+    assert s.database == f"sqlite:///{tmp_path / 'data' / 'cw.db'}"
+    assert s.sources[1].path == str(tmp_path / "inbox")
+    assert s.sources[0].every.total_seconds() == 900
+    assert s.alerts[0].min_score == 0.7 and s.http.allow_private_networks is True
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("databse: x\n", "config key 'databse' is not known"),
+        ("sources:\n  - {name: a, kind: rss, url: 'https://x'}\n", "sources.0.kind"),
+        ("sources:\n  - {name: a, kind: feed}\n", "a feed source needs `url: https://...`"),
+        ("sources:\n  - {name: a, kind: feed, url: 'https://x', every: soon}\n", "write e.g. 30s, 15m"),
+        ("alerts:\n  - {name: r, notify: ['not a url']}\n", "apprise URL"),
+        ("sources: [{name: a, kind: feed, url: 'https://x'}, {name: a, kind: feed, url: 'https://y'}]\n", "used twice"),
+        ("database: [unclosed\n", "not valid YAML at line"),
+        ("- just\n- a list\n", "must hold a mapping"),
+    ],
+)
+def test_bad_config_names_the_key_and_the_fix(tmp_path: Path, body: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, body), environ={})
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    env = {"CHIPWATCH_DATABASE": "sqlite:////tmp/other.db", "CHIPWATCH_HTTP__TIMEOUT": "3"}
+    s = load_settings(write(tmp_path, GOOD), environ=env)
+    assert s.database == "sqlite:////tmp/other.db"
+    assert s.http.timeout == 3.0
+
+
+def test_cli_exits_2_with_one_line_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "sources:\n  - {name: a, kind: feed, url: 'https://x', evry: 1h}\n")
+    assert main(["sources", "list", "--config", str(path), "--json"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "'sources.0.evry' is not known" in err
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--once", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "not found" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+"""The Prefect `poll` flow on a real (test-harness) Prefect server."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chipwatch.loopback import load_sample_articles, render_feed, render_page
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_poll_flow_runs_the_whole_cycle(prefect_server: None, tmp_path: Path, site: Any, receiver: Any) -> None:
+    from chipwatch.flows.poll import poll
+    from prefect.client.orchestration import get_client
+
+    url, rec = receiver
+    articles = load_sample_articles()
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, render_feed(site.url, articles).encode())
+    for a in articles:
+        site.routes[f"/articles/{a.slug}.html"] = (
+            200,
+            {"Content-Type": f"text/html; charset={a.encoding}"},
+            render_page(a),
+        )
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"database: sqlite:///{tmp_path / 'cw.db'}\n"
+        f"sources:\n  - {{name: feed, kind: feed, url: '{site.url}/feed.xml'}}\n"
+        f"alerts:\n  - {{name: notable, min_score: 0.5, notify: ['{url}']}}\n"
+        "http: {allow_private_networks: true}\n",
+        encoding="utf-8",
+    )
+    state = poll(config=str(config), return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert len(summary["polls"][0]["new"]) == len(articles)
+    assert summary["processing"]["processed"] == len(articles)
+    assert len(rec.received) == len([d for d in summary["deliveries"] if d["error"] is None]) > 0
+
+    again = poll(config=str(config))
+    assert again["polls"][0]["new"] == [] and again["deliveries"] == []
+
+    import anyio
+
+    async def task_names() -> set[str]:
+        async with get_client() as client:
+            runs = await client.read_task_runs()
+            return {r.name for r in runs}
+
+    names = anyio.run(task_names)
+    assert "poll feed" in names and any(n.startswith("process articles") for n in names)
