@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Quantity:
-    """A number as written (`text`) and normalised (`value` in whole units, `unit` an ISO code, %, x or a noun)."""
+    """A number as written (`text`) and normalised (`value` in whole units; `unit` ISO code, %, x or noun)."""
 
     value: float
     unit: str

@@ -1,0 +1,161 @@
+"""analyze(): the claim engine's one public entry point. Pure: text in, DocumentAnalysis out, no I/O."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from .entities import entity_hits, ordered_unique
+from .language import detect_language
+from .lexicon import Hit
+from .model import Claim, DocumentAnalysis
+from .normalize import normalize
+from .quantities import extract_quantities
+from .scoring import Features, judge
+from .sentences import dedup_key, sentence_spans
+from .stance import stance_of
+from .topics import topics_of
+from .vocabulary import get_vocabulary
+
+# Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
+MAX_CHARS = 20_000_000
+# A title is a short first line; longer first lines are body text.
+_MAX_TITLE_CHARS = 120
+# Share of characters that look like text (letters, digits, CJK, punctuation, spaces). Binary garbage
+# decoded as text falls far below it.
+_MIN_TEXT_SHARE = 0.6
+_TEXTLIKE = re.compile(r"[\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+# Near-duplicate claims (a paragraph repeated with a few words spun differently) are compared on character
+# bigrams; at or above this Jaccard similarity the later one is dropped.
+_NEAR_DUP = 0.6
+# Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
+_NEAR_DUP_WINDOW = 64
+
+
+def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
+    """Claims about AI chips in one document.
+
+    Empty or whitespace-only text, and binary garbage decoded as text, give a result with no claims
+    (language "und" when nothing can be judged). Text longer than MAX_CHARS, or a value that is not a str,
+    raises ValueError with a message the caller can report per document. Runs in time linear in the input.
+    If `title` is None the first line, when short, is taken as the title; the title is never itself a claim.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"analyze() needs text as str, got {type(text).__name__}")
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"document too large: {len(text)} characters (limit {MAX_CHARS})")
+    if not text.strip() or not _looks_like_text(text):
+        return DocumentAnalysis(language=language or "und", title=title, entities=[], claims=[])
+
+    vocab = get_vocabulary()
+    norm = normalize(text)
+    lang = language or detect_language(norm)
+    title, skip_lines = _title(text, title)
+
+    hits = list(vocab.lexicon.scan(norm))
+    starts = [h.start for h in hits]
+    on_topic = _on_topic(hits, vocab.entity_kind, len(norm))
+    doc_entities = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=on_topic))
+    if not on_topic:
+        return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=[])
+
+    claims: list[Claim] = []
+    recent: list[set[str]] = []
+    title_key = dedup_key(title) if title else ""
+    for span in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
+        if title_key and dedup_key(norm[span.start : span.end]) == title_key:
+            continue
+        lo, hi = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
+        sentence_hits = [h for h in hits[lo:hi] if h.end <= span.end]
+        claim = _claim(text, norm, span.start, span.end, sentence_hits, vocab, lang)
+        if claim is None:
+            continue
+        grams = _bigrams(dedup_key(claim.text))
+        if any(_jaccard(grams, other) >= _NEAR_DUP for other in recent):
+            continue
+        recent.append(grams)
+        del recent[:-_NEAR_DUP_WINDOW]
+        claims.append(claim)
+    return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
+
+
+def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, lang: str) -> Claim | None:
+    ents = entity_hits(hits, allow_ambiguous=True)
+    names = ordered_unique(name for _, name in ents)
+    domain = [h for h in hits if any(r.kind == "domain" for r in h.roles)]
+    strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
+    if not names and not domain:
+        return None  # nothing about AI chips here: skip the costlier steps
+    topics = topics_of(hits, vocab.topic_ids)
+    stance = stance_of(hits, norm, start)
+    quantities = extract_quantities(norm, text, start, end, language=lang)
+    features = Features(
+        entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],
+        quantities=quantities,
+        topics=topics,
+        stance_cues=stance.cues,
+        assertion_cues=[h.text for h in hits if any(r.kind == "assertion" for r in h.roles)],
+        domain_cues=ordered_unique(h.text for h in domain),
+        strong_domain=strong,
+        hedged=stance.hedged,
+    )
+    verdict = judge(features)
+    if not verdict.is_claim:
+        return None
+    return Claim(
+        text=text[start:end].strip(),
+        entities=names,
+        topics=topics,
+        stance=stance.stance,
+        quantities=quantities,
+        score=verdict.score,
+        notable=verdict.notable,
+        why=verdict.why,
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:20000]
+    return len(_TEXTLIKE.findall(sample)) >= _MIN_TEXT_SHARE * len(sample)
+
+
+def _title(text: str, given: str | None) -> tuple[str | None, int]:
+    """(title, number of leading lines that are the title and must not become claims)."""
+    first_line = ""
+    for line in text.splitlines():
+        if line.strip():
+            first_line = line.strip()
+            break
+    if given is not None:
+        skip = 1 if first_line and dedup_key(first_line) == dedup_key(given) else 0
+        return given, skip
+    if first_line and len(first_line) <= _MAX_TITLE_CHARS:
+        return first_line, 1
+    return None, 0
+
+
+def _on_topic(hits: list[Hit], kinds: dict[str, str], length: int) -> bool:
+    """Does the document as a whole talk about AI chips? Counts unambiguous chip entities and strong cues."""
+    signal = 0.0
+    for hit in hits:
+        for role in hit.roles:
+            if role.kind == "entity" and role.flag != "ambiguous":
+                signal += 1.0 if kinds.get(role.value) == "chip" else 0.34
+                break
+            if role.kind == "domain" and role.flag == "strong":
+                signal += 1.0
+                break
+    # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
+    # housing does not make it a piece about chips.
+    needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
+    return signal >= needed
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,45 @@
+"""Language of a document: "zh", "ja", "en" or another ISO 639-1 code ("und": nothing to judge)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Long documents are judged on their first part: language does not change mid-article, and it keeps the
+# classifier's cost constant.
+_SAMPLE_CHARS = 4000
+_lock = threading.Lock()
+
+
+def detect_language(text: str) -> str:
+    sample = text[:_SAMPLE_CHARS]
+    letters = len(_LETTER.findall(sample))
+    if letters == 0:
+        return "und"
+    kana = len(_KANA.findall(sample))
+    han = len(_HAN.findall(sample))
+    # Japanese always writes kana between its kanji; Chinese never does. A few kana in a long Chinese text
+    # (a quoted product name) must not flip it, so they must be at least 5% of the CJK characters.
+    if kana and kana >= 0.05 * (kana + han):
+        return "ja"
+    # Mostly Han characters and no kana: Chinese (py3langid is unreliable on short Han-only strings).
+    if han >= 0.3 * letters:
+        return "zh"
+    # A few Latin letters ("AI", "H100") are too little for the classifier, which then guesses wildly;
+    # in this pipeline such snippets are English ticker/product talk.
+    if letters < 12 and sample.isascii():
+        return "en"
+    return _classify(sample)
+
+
+def _classify(sample: str) -> str:
+    # py3langid loads its bundled model (shipped inside the package, nothing downloaded) on first use;
+    # the lock keeps two threads from loading it twice.
+    with _lock:
+        from py3langid.langid import classify
+
+    lang, _score = classify(sample)
+    return str(lang)

@@ -1,0 +1,102 @@
+"""The engine's vocabulary: versioned YAML files under vocab/, read once and compiled into matchers.
+
+Nothing here runs at import time; `get_vocabulary()` builds everything on first use behind a lock and every
+later call (from any thread) gets the same immutable object.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .lexicon import Lexicon, Role
+
+_FILES = ("entities", "topics", "stance", "claims", "units", "boilerplate")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    lexicon: Lexicon
+    entity_kind: dict[str, str]  # canonical name -> "chip" | "context"
+    topic_ids: tuple[str, ...]
+    boilerplate: re.Pattern[str]
+    units: dict[str, Any]
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_cached: Vocabulary | None = None
+
+
+def get_vocabulary() -> Vocabulary:
+    global _cached
+    if _cached is None:
+        with _lock:
+            if _cached is None:
+                _cached = _build(_read_all())
+    return _cached
+
+
+def _read_all() -> dict[str, dict[str, Any]]:
+    base = resources.files("chipwatch.analysis") / "vocab"
+    return {name: yaml.safe_load((base / f"{name}.yaml").read_text(encoding="utf-8")) for name in _FILES}
+
+
+def _flatten(groups: Any) -> list[str]:
+    """Cue lists are written as one inner list per language; flatten them into one list of strings."""
+    out: list[str] = []
+    for item in groups or []:
+        if isinstance(item, list):
+            out.extend(str(x) for x in item)
+        else:
+            out.append(str(item))
+    return out
+
+
+def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
+    lex = Lexicon()
+    kinds: dict[str, str] = {}
+    for name, spec in data["entities"]["entities"].items():
+        kinds[name] = spec.get("kind", "context")
+        for alias in spec.get("aliases", []):
+            lex.add(str(alias), Role("entity", name))
+        for alias in spec.get("exact", []):
+            lex.add(str(alias), Role("entity", name), exact=True)
+        for alias in spec.get("ambiguous", []):
+            lex.add(str(alias), Role("entity", name, "ambiguous"))
+        # The canonical name is always an alias of itself.
+        lex.add(name, Role("entity", name), exact=name in spec.get("exact", []))
+
+    topics = data["topics"]
+    for strength in ("strong", "weak"):
+        for cue in topics["domain_cues"][strength]:
+            lex.add(str(cue), Role("domain", "", strength))
+    for topic, groups in topics["topics"].items():
+        for cue in _flatten(groups):
+            lex.add(cue, Role("topic", topic))
+
+    stance = data["stance"]
+    for kind in ("bullish", "bearish", "negators_before", "negators_after", "hedges", "contrast"):
+        for cue in _flatten(stance.get(kind)):
+            lex.add(cue, Role(kind))
+    for cue in _flatten(stance.get("not_negators")):
+        lex.add(cue, Role("plain"))
+    for cue in _flatten(data["claims"]["assertion_cues"]):
+        lex.add(cue, Role("assertion"))
+    lex.compile()
+
+    lines = data["boilerplate"]["line_patterns"]
+    boilerplate = re.compile("|".join(f"(?:{p})" for p in lines))
+    return Vocabulary(
+        lexicon=lex,
+        entity_kind=kinds,
+        topic_ids=tuple(topics["topics"]),
+        boilerplate=boilerplate,
+        units=data["units"],
+        versions={name: int(d.get("version", 0)) for name, d in data.items()},
+    )
