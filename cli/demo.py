@@ -75,7 +75,10 @@ def _run_flow(config: str) -> dict[str, Any]:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # Prefect's own chatter off, but flow and task run lines on: they are the demo's progress.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "INFO")
     from chipwatch.flows.poll import poll
 
     return poll(config=config)
@@ -146,8 +149,11 @@ def _print_summary(summary: dict[str, Any], config: Path, received: list[dict[st
         f"\n== Alerts sent: {sum(1 for d in deliveries if not d['error'])} "
         f"(receiver got {len(received)}; {summary['alerts_queued']} queued this run)"
     )
-    for d in deliveries:
-        print(f"  {'sent  ' if not d['error'] else 'FAILED'} {d['title']}" + (f" ({d['error']})" if d["error"] else ""))
+    for d in deliveries[:10]:
+        outcome = "sent  " if not d["error"] else f"FAILED ({d['error']})"
+        print(f"  {outcome} {d['title']}")
+    if len(deliveries) > 10:
+        print(f"  ... and {len(deliveries) - 10} more (chipwatch export alerts --config {config} --format jsonl)")
     if not new_ids and not deliveries:
         print("\nNothing new since the last demo run: no new articles, no alerts (run with --reset to start over).")
     print(f"\nDone in {seconds:.1f} s. Config used: {config}")

@@ -9,7 +9,7 @@ from chipwatch.flows.resources import database_for, settings_for
 from chipwatch.pipeline.cycle import http_client, prepare_sources
 from chipwatch.pipeline.poll import poll_source
 from chipwatch.pipeline.process import process_articles
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 
@@ -31,6 +31,14 @@ def poll_one(config: str, source: str) -> dict[str, Any]:
     cfg = next(s for s in settings.sources if s.name == source)
     with http_client(settings) as client:
         out = poll_source(database_for(settings.database), client, cfg)
+    get_run_logger().info(
+        "source %s: %d listed, %d new (article ids %s)%s",
+        source,
+        out.listed,
+        len(out.new_article_ids),
+        out.new_article_ids[:20],
+        f"; error: {out.error}" if out.error else "",
+    )
     return {
         "source": out.source,
         "listed": out.listed,
@@ -44,6 +52,9 @@ def poll_one(config: str, source: str) -> dict[str, Any]:
 def process_new(config: str) -> dict[str, Any]:
     settings = settings_for(config)
     out = process_articles(database_for(settings.database))
+    get_run_logger().info(
+        "%d articles processed, %d failed, %d new claims", out.processed, out.failed, len(out.new_claim_ids)
+    )
     return {
         "processed": out.processed,
         "failed": out.failed,
