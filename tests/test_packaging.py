@@ -1,0 +1,36 @@
+"""A normal (non-editable) install lays every stage out under `chipwatch` and installs the command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ["analysis", "connectors", "storage", "pipeline", "alerts", "flows"]
+
+
+def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    code = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(target)!r})\n"
+        "import chipwatch\n"
+        f"assert chipwatch.__file__.startswith({str(target)!r}), chipwatch.__file__\n"
+        f"for stage in {STAGES!r}:\n"
+        "    mod = importlib.import_module('chipwatch.' + stage)\n"
+        f"    assert mod.__file__.startswith({str(target)!r}), mod.__file__\n"
+        "from importlib import resources\n"
+        "assert (resources.files('chipwatch') / 'samples' / 'site' / 'index.yaml').is_file()\n"
+        "assert (resources.files('chipwatch.storage') / 'migrations' / 'env.py').is_file()\n"
+        "print('OK')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.stdout.strip() == "OK", run.stdout + run.stderr
+    entry_points = next(target.glob("chipwatch-*.dist-info")) / "entry_points.txt"
+    assert "chipwatch = chipwatch.main:main" in entry_points.read_text()
