@@ -6,6 +6,7 @@ import hashlib
 import logging
 
 import apprise
+
 from chipwatch.redact import mask_url
 
 

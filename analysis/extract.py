@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import trafilatura
+
 from chipwatch.analysis.decode import decode_text
 
 # Fewer visible characters than this after extraction is page furniture (a menu, a footer), not an article.
@@ -37,8 +38,8 @@ def is_html(data: bytes, content_type: str | None = None) -> bool:
 
 def extract_document(data: bytes, content_type: str | None = None, url: str | None = None) -> Extracted:
     """Main text, title and date of a document. HTML goes through trafilatura from the bytes, so
-    it reads the page's own charset (GBK, Shift_JIS ...); anything else is decoded as plain text,
-    its first non-empty line taken as the title."""
+    it reads the page's own charset (GBK, Shift_JIS ...); anything else is decoded as plain text
+    with no title: the claim engine decides whether a short first line is a headline."""
     if not data.strip():
         raise NoArticleError("empty document")
     if is_html(data, content_type):
@@ -46,8 +47,7 @@ def extract_document(data: bytes, content_type: str | None = None, url: str | No
     text = decode_text(data).replace("\r\n", "\n").strip()
     if not text:
         raise NoArticleError("empty document")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    return Extracted(text=text, title=first[:300] if first else None)
+    return Extracted(text=text)
 
 
 def _extract_html(data: bytes, url: str | None) -> Extracted:

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from chipwatch.loopback import alert_receiver, load_sample_articles, sample_site
 from platformdirs import user_data_dir
+
+from chipwatch.loopback import alert_receiver, load_sample_articles, sample_site
 
 
 def run_demo(*, data_dir: str | None = None, reset: bool = False, use_prefect: bool = True) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, Response

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
 from chipwatch.connectors.errors import FetchError
 
 MAX_REDIRECTS = 5

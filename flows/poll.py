@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
 from chipwatch.alerts.outbox import deliver_due, enqueue_alerts
 from chipwatch.flows.resources import database_for, settings_for
 from chipwatch.pipeline.cycle import http_client, prepare_sources
 from chipwatch.pipeline.poll import poll_source
 from chipwatch.pipeline.process import process_articles
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 
 
 @task(name="select sources", cache_policy=NO_CACHE)

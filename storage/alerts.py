@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from chipwatch.storage.models import Alert, Claim
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 
 def enqueue(session: Session, alerts: Sequence[dict[str, Any]], evaluated_claims: Sequence[Claim]) -> list[int]:

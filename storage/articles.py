@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
 from chipwatch.storage.models import Article
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from chipwatch.storage.models import Article, Claim, Source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 
 def claim_fingerprint(article_key: str, sentence: str) -> str:

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from chipwatch.storage.models import Alert, Article, Claim, Source
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from chipwatch.storage.models import Alert, Article, Claim, Source
 
 KINDS = ("claims", "articles", "alerts")
 

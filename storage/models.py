@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chipwatch.storage.types import UTCDateTime, utcnow
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chipwatch.storage.types import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

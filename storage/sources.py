@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chipwatch.storage.models import Article, Source
-from chipwatch.storage.types import utcnow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from chipwatch.storage.models import Article, Source
+from chipwatch.storage.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
+
 from chipwatch.loopback import LoopbackServer, Receiver
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import Base
-from sqlalchemy import text
 
 PG_ADMIN = os.environ.get("CHIPWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEEDS = Path(__file__).resolve().parent.parent / "cli" / "samples" / "site"

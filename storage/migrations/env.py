@@ -1,6 +1,7 @@
 """Alembic environment: always called with a live connection from `chipwatch.storage.db`."""
 
 from alembic import context
+
 from chipwatch.storage.models import Base
 
 connection = context.config.attributes["connection"]

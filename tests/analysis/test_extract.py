@@ -1,4 +1,5 @@
 import pytest
+
 from chipwatch.analysis.decode import UndecodableError, decode_text
 from chipwatch.analysis.extract import NoArticleError, extract_document
 

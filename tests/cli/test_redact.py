@@ -1,4 +1,5 @@
 import pytest
+
 from chipwatch.redact import mask_url
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from chipwatch.main import main
 from chipwatch.settings import ConfigError, load_settings
 

@@ -1,4 +1,5 @@
 import pytest
+
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.feed import FeedConnector, parse_feed
 from chipwatch.connectors.http import HttpClient, HttpOptions, Response

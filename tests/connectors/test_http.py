@@ -2,6 +2,7 @@ import gzip
 import socket
 
 import pytest
+
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, HttpOptions
 

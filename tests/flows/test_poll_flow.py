@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from chipwatch.loopback import load_sample_articles, render_feed, render_page
 
 pytestmark = pytest.mark.prefect
@@ -21,8 +22,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
 
 
 def test_poll_flow_runs_the_whole_cycle(prefect_server: None, tmp_path: Path, site: Any, receiver: Any) -> None:
-    from chipwatch.flows.poll import poll
     from prefect.client.orchestration import get_client
+
+    from chipwatch.flows.poll import poll
 
     url, rec = receiver
     articles = load_sample_articles()

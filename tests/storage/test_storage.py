@@ -1,11 +1,12 @@
 from datetime import UTC, datetime, timedelta, timezone
 
+from sqlalchemy import inspect, select
+
 from chipwatch.storage.articles import NewArticle, add_articles, unseen
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import Source
 from chipwatch.storage.sources import SourceSpec, sync_sources
-from sqlalchemy import inspect, select
 
 
 def _article(source_id: int, n: int, guid: str | None = None) -> NewArticle:
