@@ -65,11 +65,17 @@ def claim_due(
     """
     now = now or utcnow()
     lease_until = max(now, utcnow()) + lease
+    # Two statements on purpose: PostgreSQL re-runs an `IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+    # subquery while updating and then claims more than n rows. The SELECT locks the rows on PostgreSQL;
+    # on SQLite it locks nothing, and the UPDATE's re-check of `due` under the write lock decides instead.
     pick = select(Alert.id).where(_due(now)).order_by(Alert.id).limit(limit).with_for_update(skip_locked=True)
+    picked = list(session.execute(pick).scalars())
+    if not picked:
+        return []
     stmt = (
         update(Alert)
-        .where(Alert.id.in_(pick.scalar_subquery()))
-        .where(_due(now))  # re-checked after the lock: a row claimed meanwhile no longer matches
+        .where(Alert.id.in_(picked))
+        .where(_due(now))  # a row another worker claimed meanwhile no longer matches
         .values(state="sending", claimed_by=worker_id, lease_until=lease_until, attempts=Alert.attempts + 1)
         .returning(Alert.id)
     )
