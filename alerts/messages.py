@@ -8,7 +8,6 @@ The dedup key travels in every body so a receiver can drop the one repeat a cras
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
@@ -51,6 +50,7 @@ def environment(fmt: Format) -> jinja2.Environment:
         "undefined": jinja2.StrictUndefined,  # a typo in an override template fails loudly at render
         "keep_trailing_newline": False,
         "trim_blocks": False,
+        "auto_reload": False,  # package templates do not change under a running process; skips a stat per render
     }
     if fmt == "markdown":
         options["finalize"] = markdown_escape
@@ -91,7 +91,7 @@ def english_gloss(quantities: list[dict[str, Any]]) -> list[str]:
 
 def claim_context(claim: ClaimFacts) -> dict[str, Any]:
     """The variables every claim template sees (documented in the README's alert section)."""
-    ctx = asdict(claim)
+    ctx = dict(vars(claim))  # shallow: templates only read it (dataclasses.asdict deep-copies, 10x slower)
     ctx["entities_list"] = claim.entities
     ctx["entities"] = ", ".join(claim.entities) or "AI chips"
     ctx["gloss"] = english_gloss(claim.quantities) if (claim.language or "") in CJK_LANGUAGES else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chipwatch.settings import AlertRule, QuantityCondition
@@ -27,8 +28,13 @@ class ClaimFacts:
     article_title: str | None
 
 
-def _folded(values: list[str]) -> set[str]:
-    return {v.casefold() for v in values}
+@lru_cache(maxsize=4096)
+def _fold(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.casefold() for v in values)
+
+
+def _folded(values: list[str]) -> frozenset[str]:
+    return _fold(tuple(values))
 
 
 def rule_matches(rule: AlertRule, claim: ClaimFacts) -> bool:
