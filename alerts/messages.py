@@ -7,6 +7,7 @@ The dedup key travels in every body so a receiver can drop the one repeat a cras
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal
 from functools import cache
@@ -16,6 +17,8 @@ from urllib.parse import quote
 import jinja2
 from chipwatch.alerts.rules import ClaimFacts
 from chipwatch.settings import AlertRule
+
+log = logging.getLogger(__name__)
 
 Format = Literal["text", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "html")
@@ -56,7 +59,13 @@ def environment(fmt: Format) -> jinja2.Environment:
         options["finalize"] = markdown_escape
     env = jinja2.Environment(**options)
     env.filters["mdurl"] = _markdown_url if fmt == "markdown" else (lambda url: url)
+    env.filters["href"] = _href
     return env
+
+
+def _href(url: str) -> str:
+    """Only http(s) links become clickable: a `javascript:` URL from a hostile feed must not reach an email."""
+    return url if url.lower().startswith(("http://", "https://")) else "#"
 
 
 def _number(value: Decimal) -> str:
@@ -114,10 +123,21 @@ def body_format_for(rule: AlertRule | None, target_format: Format) -> Format:
 
 
 def render_alert(rule: AlertRule, claim: ClaimFacts, dedup_key: str, fmt: Format) -> tuple[str, str]:
-    """(title, body) of an immediate alert; the title is always plain text."""
+    """(title, body) of an immediate alert; the title is always plain text.
+
+    A rule's own template that fails at render (an unknown variable) must not stop the queue: the default
+    template is used instead, with the reason appended, and a warning is logged."""
     ctx = {**claim_context(claim), "rule": rule.name, "dedup_key": dedup_key}
-    title = _template(rule, "title", "claim_title.j2", "text").render(ctx).strip()
-    body = _template(rule, "body", f"claim.{fmt}.j2", fmt).render(ctx).strip()
+    try:
+        title = _template(rule, "title", "claim_title.j2", "text").render(ctx).strip()
+        body = _template(rule, "body", f"claim.{fmt}.j2", fmt).render(ctx).strip()
+    except jinja2.TemplateError as exc:
+        if rule.template is None:
+            raise
+        log.warning("rule %s: its template failed (%s); the default template was used", rule.name, exc)
+        plain = rule.model_copy(update={"template": None})
+        title, body = render_alert(plain, claim, dedup_key, "text")
+        body += f"\n(rule template failed: {exc}; fix `template:` of rule {rule.name!r})"
     return title[:TITLE_MAX], body
 
 

@@ -137,6 +137,18 @@ class TemplateOverride(_Strict):
     body: str | None = None
     format: Literal["text", "markdown", "html"] = "text"
 
+    @field_validator("title", "body")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            import jinja2  # only configs with templates pay for it
+
+            try:
+                jinja2.Environment().parse(value)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"is not a valid Jinja2 template (line {exc.lineno}: {exc.message})") from None
+        return value
+
 
 class AlertRule(_Strict):
     name: str = Field(min_length=1, max_length=200)
@@ -147,8 +159,8 @@ class AlertRule(_Strict):
     languages: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     quantities: list[QuantityCondition] = Field(default_factory=list)
-    # apprise URLs, or names of entries under `alerts.targets`
-    notify: list[str] = Field(min_length=1)
+    # apprise URLs, or names of entries under `alerts.targets`; repr=False keeps secrets out of any printed settings
+    notify: list[str] = Field(min_length=1, repr=False)
     mode: Literal["immediate", "digest"] = "immediate"
     digest: DigestSchedule = Field(default_factory=lambda: DigestSchedule(every="hourly", at="00:00"))
     timezone: str = "UTC"
@@ -173,7 +185,7 @@ class AlertSettings(_Strict):
     Iterating it yields the rules, so code written for the list form keeps working.
     """
 
-    targets: dict[str, str] = Field(default_factory=dict)  # name -> apprise URL, defined once
+    targets: dict[str, str] = Field(default_factory=dict, repr=False)  # name -> apprise URL, defined once
     rules: list[AlertRule] = Field(default_factory=list)
     max_attempts: int = Field(default=8, ge=1)  # after this many failed attempts an alert is `dead`
     retry_first: timedelta = timedelta(seconds=30)
@@ -313,6 +325,8 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
         if not key.startswith("CHIPWATCH_") or key in _NOT_CONFIG:
             continue
         path = key[len("CHIPWATCH_") :].lower().split("__")
+        if len(path) > 1 and path[0] == "alerts" and isinstance(out.get("alerts"), list):
+            out["alerts"] = {"rules": out["alerts"]}  # the short list form, so CHIPWATCH_ALERTS__MAX_ATTEMPTS works
         target = out
         for part in path[:-1]:
             target = target.setdefault(part, {})

@@ -98,3 +98,16 @@ def test_digest_lists_each_claim_with_its_link() -> None:
     assert "1. [NVIDIA] 英伟达市值单日蒸发6000亿美元" in body and "2. [TSMC] TSMC raises capex" in body
     assert "In English: 6000亿美元 = USD 600 billion" in body
     assert "held back by the rule's throttle" in body and "Alert-Id: DKEY" in body
+
+
+def test_only_http_links_are_clickable() -> None:
+    hostile = ClaimFacts(**{**ZH.__dict__, "article_url": "javascript:alert(1)"})
+    assert 'href="#"' in render_alert(RULE, hostile, "K", "html")[1]
+    assert "](#)" in render_alert(RULE, hostile, "K", "markdown")[1]
+
+
+def test_a_broken_rule_template_falls_back_to_the_default_and_says_why() -> None:
+    rule = AlertRule(name="typo", notify=["json://127.0.0.1:9/x"], template={"body": "{{ no_such_thing }}"})
+    title, body = render_alert(rule, ZH, "K", "text")
+    assert title.startswith("[chipwatch] NVIDIA") and ZH.text in body
+    assert "rule template failed" in body and "no_such_thing" in body

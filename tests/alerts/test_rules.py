@@ -102,3 +102,24 @@ def test_named_targets_are_defined_once_and_resolved_per_rule() -> None:
 def test_bad_alert_config_names_the_problem(alerts: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("`", ".")):
         settings_from_dict({"alerts": alerts})
+
+
+def test_a_template_that_does_not_parse_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not a valid Jinja2 template"):
+        settings_from_dict({"alerts": [{"name": "a", "notify": ["json://x"], "template": {"body": "{{ oops"}}]})
+
+
+def test_environment_overrides_reach_the_short_list_form(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from chipwatch.settings import load_settings
+
+    path = tmp_path / "c.yaml"
+    path.write_text("alerts:\n  - {name: a, notify: ['json://127.0.0.1:9/x']}\n", encoding="utf-8")
+    s = load_settings(path, environ={"CHIPWATCH_ALERTS__MAX_ATTEMPTS": "3"})
+    assert s.alerts.max_attempts == 3 and [r.name for r in s.alerts] == ["a"]
+
+
+def test_printed_settings_do_not_show_notification_urls() -> None:
+    s = settings_from_dict(
+        {"alerts": {"targets": {"t": "tgram://123:SECRETTOKEN/1"}, "rules": [{"name": "a", "notify": ["t"]}]}}
+    )
+    assert "SECRETTOKEN" not in repr(s) and "SECRETTOKEN" not in str(s.alerts)
