@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chipwatch.storage.models import Alert, Claim, DigestItem
-from chipwatch.storage.types import utcnow
-from sqlalchemy import and_, func, or_, select, update
+from chipwatch.storage.types import UTCDateTime, utcnow
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -108,17 +108,24 @@ def finish(
 ) -> str | None:
     """Record one attempt's outcome on a row this worker holds; returns the new state, or None when the
     lease was lost (another worker took the row after it expired, and records its own outcome)."""
-    alert = session.get(Alert, alert_id, populate_existing=True, with_for_update=True)
-    if alert is None or alert.state != "sending" or alert.claimed_by != worker_id:
-        return None
-    alert.claimed_by, alert.lease_until = None, None
+    # One conditional UPDATE: it only touches a row this worker still holds, and decides failed/dead in SQL.
+    values: dict[str, Any] = {"claimed_by": None, "lease_until": None}
     if error is None:
-        alert.state, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", now or utcnow(), None, None
-    elif alert.attempts >= max_attempts:
-        alert.state, alert.last_error, alert.next_attempt_at = "dead", error[:2000], None
+        values |= {"state": "sent", "sent_at": now or utcnow(), "last_error": None, "next_attempt_at": None}
     else:
-        alert.state, alert.last_error, alert.next_attempt_at = "failed", error[:2000], retry_at
-    return alert.state
+        out_of_attempts = Alert.attempts >= max_attempts
+        values |= {
+            "state": case((out_of_attempts, "dead"), else_="failed"),
+            "last_error": error[:2000],
+            "next_attempt_at": case((out_of_attempts, None), else_=literal(retry_at, UTCDateTime())),
+        }
+    stmt = (
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.state == "sending", Alert.claimed_by == worker_id)
+        .values(**values)
+        .returning(Alert.state)
+    )
+    return session.execute(stmt, execution_options={"synchronize_session": False}).scalar_one_or_none()
 
 
 def record_delivery(session: Session, alert_id: int, *, error: str | None, retry_at: datetime | None) -> None:
