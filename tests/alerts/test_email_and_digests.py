@@ -126,3 +126,22 @@ def test_quiet_hours_hold_immediate_alerts_until_they_end(db: Database, hook: An
     day = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
     enqueue_alerts(db, settings.alerts, now=day)
     assert rows(db)[-1].next_attempt_at is None
+
+
+def test_a_retry_falling_in_quiet_hours_waits_for_their_end(
+    db: Database, hook: Any, store: Any, make_claim: Any
+) -> None:
+    rule = {
+        "name": "night",
+        "min_score": 0.5,
+        "quiet_hours": {"start": "22:00", "end": "07:00"},
+        "notify": [hook.target()],
+    }
+    settings = alerts_cfg(rule)
+    late = datetime(2026, 11, 25, 21, 59, 50, tzinfo=UTC)  # ten seconds before quiet hours (UTC)
+    store(db, [make_claim("NVIDIA fell 17%")])
+    enqueue_alerts(db, settings.alerts, now=late)
+    hook.mode = "fail"
+    assert deliver_due(db, settings.alerts, now=late).failed == 1
+    (alert,) = rows(db)
+    assert alert.next_attempt_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
