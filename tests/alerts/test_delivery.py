@@ -165,3 +165,18 @@ def test_notification_urls_are_masked_in_rows_logs_and_reasons(
     assert "127.0.0.1" in stored and all(a.last_error for a in rows(db))
     for text in (stored, shown, caplog.text):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expect"), [("markdown", r"\<b\>NVIDIA\</b\> \*fell\*"), ("html", "&lt;b&gt;NVIDIA&lt;/b&gt; *fell*")]
+)
+def test_the_body_follows_the_format_the_target_renders(
+    db: Database, hook: Any, store: Any, make_claim: Any, fmt: str, expect: str
+) -> None:
+    # apprise's `format=` URL argument sets what the target renders, as slack (markdown) or email (html) do
+    store(db, [make_claim("<b>NVIDIA</b> *fell* 17%")])
+    cfg = settings(f"{hook.target()}&format={fmt}")
+    enqueue_alerts(db, cfg)
+    assert deliver_due(db, cfg).sent == 1
+    assert rows(db)[0].body_format == fmt
+    assert expect in hook.received[0]["message"]
