@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import cache
+from typing import Literal
 
 import apprise
 
 from chipwatch.redact import mask_url
+
+BodyFormat = Literal["text", "markdown", "html"]
+# Schemes whose payload apprise lets us extend with `:name=value` URL arguments.
+_PAYLOAD_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 
 
 def target_hash(url: str) -> str:
@@ -15,17 +21,34 @@ def target_hash(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
 
 
-def send(url: str, title: str, body: str) -> str | None:
-    """Notify one target. Returns None when delivered, else a one-line reason.
+@cache
+def native_format(url: str) -> BodyFormat:
+    """The body format the target renders (email: html, slack: markdown, json: text); text if unknown."""
+    app = apprise.Apprise()
+    if not app.add(url):
+        return "text"
+    value = str(getattr(app[0].notify_format, "value", app[0].notify_format))
+    return value if value in ("text", "markdown", "html") else "text"  # type: ignore[return-value]
+
+
+def with_alert_id(url: str, dedup_key: str | None) -> str:
+    """For HTTP payload targets, add the dedup key as an `alert_id` field of the posted payload."""
+    if not dedup_key or url.split("://", 1)[0].lower() not in _PAYLOAD_SCHEMES:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}:alert_id={dedup_key}"
+
+
+def send(url: str, title: str, body: str, body_format: BodyFormat = "text", dedup_key: str | None = None) -> str | None:
+    """Notify one target. Returns None when delivered, else a one-line reason (URL masked).
 
     Each target gets its own Apprise object: with several URLs apprise reports one result for
     all of them (STACK-NOTES), and we need to know which one failed.
     """
     app = apprise.Apprise()
-    if not app.add(url):
+    if not app.add(with_alert_id(url, dedup_key)):
         return f"{mask_url(url)} is not a notification URL apprise understands"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = app.notify(title=title, body=body)
+        ok = app.notify(title=title, body=body, body_format=apprise.NotifyFormat(body_format))
     if ok:
         return None
     lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]

@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     al_sub = al.add_subparsers(dest="action", required=True)
     at = al_sub.add_parser("test", help="send a test message to every target")
     at.add_argument("--config", required=True)
+    alst = al_sub.add_parser("list", help="outbox rows, newest first")
+    alst.add_argument("--config", required=True)
+    alst.add_argument("--state", choices=["pending", "sending", "sent", "failed", "dead"])
+    alst.add_argument("--json", action="store_true")
+    ar = al_sub.add_parser("retry", help="re-queue failed or dead alerts")
+    ar.add_argument("ids", nargs="*", type=int, metavar="ID")
+    ar.add_argument("--dead", action="store_true", help="re-queue every dead alert")
+    ar.add_argument("--config", required=True)
     return p
 
 
@@ -96,14 +104,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     if args.verb == "alerts":
-        from chipwatch.alerts.targets import test_targets
+        from chipwatch import alerts_cmd
 
-        results = test_targets(settings.alerts)
-        for target, error in results:
-            print(f"{target}: {'delivered' if error is None else 'FAILED: ' + error}")
-        if not results:
-            print("no alert targets configured (add `alerts:` with `notify:` URLs)")
-        return 1 if any(e for _, e in results) else 0
+        if args.action == "list":
+            return alerts_cmd.alerts_list(settings, args.state, args.json)
+        if args.action == "retry":
+            if not args.ids and not args.dead:
+                print("chipwatch: alerts retry needs alert IDs or --dead", file=sys.stderr)
+                return EXIT_CONFIG
+            return alerts_cmd.alerts_retry(settings, args.ids, args.dead)
+        return alerts_cmd.alerts_test(settings)
     db = open_database(settings.database)
     try:
         if args.verb == "export":

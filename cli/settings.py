@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -63,19 +63,195 @@ class SourceConfig(_Strict):
         return self
 
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _check_clock(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError(f"{value!r} is not a time of day; write HH:MM, e.g. 08:00")
+    return value
+
+
+def _check_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone; use an IANA name such as UTC or Asia/Shanghai") from None
+    return value
+
+
+class QuantityCondition(_Strict):
+    """A claim matches when one of its quantities has this unit and lies within the bounds.
+
+    Quantities are stored unsigned (a 17% drop is 17 with a bearish stance); `signed: true` compares
+    the value as negative for bearish claims, so `{unit: "%", lte: -5, signed: true}` means "fell 5% or more".
+    """
+
+    unit: str = Field(min_length=1)
+    gte: float | None = None
+    lte: float | None = None
+    signed: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> QuantityCondition:
+        if self.gte is None and self.lte is None:
+            raise ValueError("a quantity condition needs `gte:` or `lte:` (or both)")
+        negative = any(b is not None and b < 0 for b in (self.gte, self.lte))
+        if negative and not self.signed:
+            raise ValueError(
+                "a negative bound needs `signed: true` (values are unsigned; signed makes bearish negative)"
+            )
+        return self
+
+
+class DigestSchedule(_Strict):
+    """When a rule's digest goes out: `daily` at HH:MM, or `hourly` at the minute of HH:MM; in the rule's zone."""
+
+    every: Literal["hourly", "daily"] = "daily"
+    at: str = "08:00"
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str) -> str:
+        return _check_clock(value)
+
+
+class QuietHours(_Strict):
+    """Immediate alerts created or due inside [start, end) are held until `end` (may wrap midnight)."""
+
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        return _check_clock(value)
+
+
+class TemplateOverride(_Strict):
+    """Jinja2 source for a rule's title and body; `format` says how the body is written and escaped."""
+
+    title: str | None = None
+    body: str | None = None
+    format: Literal["text", "markdown", "html"] = "text"
+
+    @field_validator("title", "body")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            import jinja2  # only configs with templates pay for it
+
+            try:
+                jinja2.Environment().parse(value)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"is not a valid Jinja2 template (line {exc.lineno}: {exc.message})") from None
+        return value
+
+
 class AlertRule(_Strict):
     name: str = Field(min_length=1, max_length=200)
     min_score: float = Field(default=0.6, ge=0.0, le=1.0)
     entities: list[str] = Field(default_factory=list)
-    notify: list[str] = Field(min_length=1)
+    topics: list[str] = Field(default_factory=list)
+    stance: list[Literal["bullish", "bearish", "neutral"]] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    quantities: list[QuantityCondition] = Field(default_factory=list)
+    # apprise URLs, or names of entries under `alerts.targets`; repr=False keeps secrets out of any printed settings
+    notify: list[str] = Field(min_length=1, repr=False)
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest: DigestSchedule = Field(default_factory=lambda: DigestSchedule(every="hourly", at="00:00"))
+    timezone: str = "UTC"
+    throttle: int | None = Field(default=None, ge=1)  # at most N immediate alerts per hour; the rest go to the digest
+    quiet_hours: QuietHours | None = None
+    template: TemplateOverride | None = None
 
-    @field_validator("notify")
+    @field_validator("stance", mode="before")
     @classmethod
-    def _urls(cls, value: list[str]) -> list[str]:
-        for url in value:
+    def _one_stance(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class AlertSettings(_Strict):
+    """The `alerts:` key: either a list of rules (the short form) or a mapping with named targets.
+
+    Iterating it yields the rules, so code written for the list form keeps working.
+    """
+
+    targets: dict[str, str] = Field(default_factory=dict, repr=False)  # name -> apprise URL, defined once
+    rules: list[AlertRule] = Field(default_factory=list)
+    max_attempts: int = Field(default=8, ge=1)  # after this many failed attempts an alert is `dead`
+    retry_first: timedelta = timedelta(seconds=30)
+    retry_cap: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=5)  # a `sending` row older than this was abandoned by a crash
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        return {"rules": value} if isinstance(value, list) else value
+
+    @field_validator("retry_first", "retry_cap", "lease", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return value if isinstance(value, timedelta) else parse_duration(value)
+
+    @field_validator("targets")
+    @classmethod
+    def _target_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
             if "://" not in url:
-                raise ValueError("each notify entry is an apprise URL such as json://host/path or mailto://...")
+                raise ValueError(f"target {name!r} is not an apprise URL; write e.g. json://host/path or mailto://...")
         return value
+
+    @model_validator(mode="after")
+    def _resolvable(self) -> AlertSettings:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.name in seen:
+                raise ValueError(f"alerts: name {rule.name!r} is used twice; names must be unique")
+            seen.add(rule.name)
+            for entry in rule.notify:
+                if "://" not in entry and entry not in self.targets:
+                    raise ValueError(
+                        f"rule {rule.name!r} notifies {entry!r}, which is neither an apprise URL "
+                        "nor a name under alerts.targets; define it there or write the URL"
+                    )
+        return self
+
+    def __iter__(self) -> Iterator[AlertRule]:  # type: ignore[override]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __getitem__(self, index: int) -> AlertRule:
+        return self.rules[index]
+
+    def rule(self, name: str) -> AlertRule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+    def urls(self, rule: AlertRule) -> list[str]:
+        """The apprise URLs a rule notifies, named targets resolved, each once."""
+        out: list[str] = []
+        for entry in rule.notify:
+            url = entry if "://" in entry else self.targets[entry]
+            if url not in out:
+                out.append(url)
+        return out
+
+    def all_urls(self) -> list[str]:
+        """Every distinct URL: named targets first, then those written in rules."""
+        out = list(dict.fromkeys(self.targets.values()))
+        for rule in self.rules:
+            out += [u for u in self.urls(rule) if u not in out]
+        return out
 
 
 class HttpSettings(_Strict):
@@ -89,17 +265,16 @@ class HttpSettings(_Strict):
 class Settings(_Strict):
     database: str = "sqlite:///chipwatch.db"
     sources: list[SourceConfig] = Field(default_factory=list)
-    alerts: list[AlertRule] = Field(default_factory=list)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
-        for label, items in (("sources", self.sources), ("alerts", self.alerts)):
-            seen: set[str] = set()
-            for item in items:
-                if item.name in seen:
-                    raise ValueError(f"{label}: name {item.name!r} is used twice; names must be unique")
-                seen.add(item.name)
+        seen: set[str] = set()
+        for item in self.sources:
+            if item.name in seen:
+                raise ValueError(f"sources: name {item.name!r} is used twice; names must be unique")
+            seen.add(item.name)
         return self
 
 
@@ -150,6 +325,8 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
         if not key.startswith("CHIPWATCH_") or key in _NOT_CONFIG:
             continue
         path = key[len("CHIPWATCH_") :].lower().split("__")
+        if len(path) > 1 and path[0] == "alerts" and isinstance(out.get("alerts"), list):
+            out["alerts"] = {"rules": out["alerts"]}  # the short list form, so CHIPWATCH_ALERTS__MAX_ATTEMPTS works
         target = out
         for part in path[:-1]:
             target = target.setdefault(part, {})

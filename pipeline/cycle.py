@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from chipwatch.alerts.digest import queue_digests
 from chipwatch.alerts.outbox import DeliveryReport, deliver_due, enqueue_alerts
 from chipwatch.connectors.http import HttpClient, HttpOptions
 from chipwatch.pipeline.poll import PollOutcome, poll_source
@@ -23,6 +24,7 @@ class CycleReport:
     polls: list[PollOutcome] = field(default_factory=list)
     processing: ProcessOutcome = field(default_factory=ProcessOutcome)
     alerts_queued: int = 0
+    digests_queued: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
 
@@ -63,6 +65,7 @@ def run_cycle(
     progress("extracting and analysing new articles")
     report.processing = process_articles(db)
     report.alerts_queued = len(enqueue_alerts(db, settings.alerts))
+    report.digests_queued = len(queue_digests(db, settings.alerts).queued)  # due digest periods, once each
     progress("delivering alerts")
     report.delivery = deliver_due(db, settings.alerts)
     return report

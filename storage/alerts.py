@@ -1,51 +1,189 @@
-"""Alert outbox rows: enqueued once per dedup key, then delivered."""
+"""Alert outbox rows: enqueued once per dedup key, claimed under a lease, then marked sent/failed/dead.
+
+Claiming is the one concurrency point: on PostgreSQL the due rows are picked with FOR UPDATE SKIP LOCKED,
+on SQLite the same single UPDATE runs under SQLite's write lock; either way a row is handed to one worker.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from chipwatch.storage.models import Alert, Claim
-from chipwatch.storage.types import utcnow
-from chipwatch.storage.upsert import insert_ignore
+from chipwatch.storage.models import Alert, Claim, DigestItem
+from chipwatch.storage.types import UTCDateTime, utcnow
+
+STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
-def enqueue(session: Session, alerts: Sequence[dict[str, Any]], evaluated_claims: Sequence[Claim]) -> list[int]:
-    """Insert alerts not queued before, and mark the claims as evaluated in the same transaction."""
-    now = utcnow()
-    ids = insert_ignore(
-        session,
-        Alert,
-        [{**a, "state": "pending", "attempts": 0, "created_at": now} for a in alerts],
-        ["dedup_key"],
-    )
+def enqueue(
+    session: Session,
+    alerts: Sequence[dict[str, Any]],
+    evaluated_claims: Sequence[Claim],
+    digest_items: Sequence[dict[str, Any]] = (),
+    now: datetime | None = None,
+) -> list[int]:
+    """Insert alerts and digest items not queued before, and mark the claims as evaluated, in one transaction."""
+    now = now or utcnow()
+    defaults = {"state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": None, "digest_key": None}
+    ids = _insert_new(session, Alert, [{**defaults, **a} for a in alerts], ["dedup_key"])
+    _insert_new(session, DigestItem, [{"created_at": now, **d} for d in digest_items], ["rule", "claim_id"])
     for claim in evaluated_claims:
         claim.rules_evaluated = True
     return ids
 
 
-def due(session: Session, now: datetime | None = None, limit: int = 500) -> list[Alert]:
-    """Alerts to send now: pending, or failed with a retry that has come due."""
-    now = now or utcnow()
-    stmt = (
-        select(Alert)
-        .where(Alert.state.in_(("pending", "failed")))
-        .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= now))
-        .order_by(Alert.id)
-        .limit(limit)
+def _insert_new(session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]) -> list[int]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id as one executemany: the statement is compiled once and
+    SQLAlchemy batches the rows into multi-row VALUES ("insertmanyvalues"), so 10,000 alerts take one round
+    of statements instead of one compile per row (storage.upsert.insert_ignore). Only new rows come back."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).on_conflict_do_nothing(index_elements=keys).returning(model.id)
+    return sorted(session.connection().execute(stmt, list(rows)).scalars())
+
+
+def _due(now: datetime) -> Any:
+    waiting = and_(
+        Alert.state.in_(("pending", "failed")),
+        or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now),
     )
+    abandoned = and_(Alert.state == "sending", Alert.lease_until <= now)  # its sender crashed
+    return or_(waiting, abandoned)
+
+
+def due(session: Session, now: datetime | None = None, limit: int = 500) -> list[Alert]:
+    """Alerts that are due now (read only; delivery takes them with `claim_due`)."""
+    stmt = select(Alert).where(_due(now or utcnow())).order_by(Alert.id).limit(limit)
     return list(session.scalars(stmt))
 
 
+def claim_due(
+    session: Session, worker_id: str, lease: timedelta, limit: int = 20, now: datetime | None = None
+) -> list[Alert]:
+    """Take up to `limit` due rows for `worker_id`: mark them `sending` until `lease` from now, count the attempt.
+
+    Commit right after: the claim must be visible before anything is sent. Rows another worker holds
+    are skipped, never waited for; a row whose lease ran out (its sender died) is due again.
+    """
+    now = now or utcnow()
+    lease_until = max(now, utcnow()) + lease
+    # Two statements on purpose: PostgreSQL re-runs an `IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+    # subquery while updating and then claims more than n rows. The SELECT locks the rows on PostgreSQL;
+    # on SQLite it locks nothing, and the UPDATE's re-check of `due` under the write lock decides instead.
+    pick = select(Alert.id).where(_due(now)).order_by(Alert.id).limit(limit).with_for_update(skip_locked=True)
+    picked = list(session.execute(pick).scalars())
+    if not picked:
+        return []
+    stmt = (
+        update(Alert)
+        .where(Alert.id.in_(picked))
+        .where(_due(now))  # a row another worker claimed meanwhile no longer matches
+        .values(state="sending", claimed_by=worker_id, lease_until=lease_until, attempts=Alert.attempts + 1)
+        .returning(Alert.id)
+    )
+    ids = list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id).execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+def finish(
+    session: Session,
+    alert_id: int,
+    worker_id: str,
+    *,
+    error: str | None,
+    retry_at: datetime | None,
+    max_attempts: int,
+    now: datetime | None = None,
+) -> str | None:
+    """Record one attempt's outcome on a row this worker holds; returns the new state, or None when the
+    lease was lost (another worker took the row after it expired, and records its own outcome)."""
+    # One conditional UPDATE: it only touches a row this worker still holds, and decides failed/dead in SQL.
+    values: dict[str, Any] = {"claimed_by": None, "lease_until": None}
+    if error is None:
+        values |= {"state": "sent", "sent_at": now or utcnow(), "last_error": None, "next_attempt_at": None}
+    else:
+        out_of_attempts = Alert.attempts >= max_attempts
+        values |= {
+            "state": case((out_of_attempts, "dead"), else_="failed"),
+            "last_error": error[:2000],
+            "next_attempt_at": case((out_of_attempts, None), else_=literal(retry_at, UTCDateTime())),
+        }
+    stmt = (
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.state == "sending", Alert.claimed_by == worker_id)
+        .values(**values)
+        .returning(Alert.state)
+    )
+    return session.execute(stmt, execution_options={"synchronize_session": False}).scalar_one_or_none()
+
+
 def record_delivery(session: Session, alert_id: int, *, error: str | None, retry_at: datetime | None) -> None:
-    """Count the attempt; `sent` on success, else `failed` with the reason and the next try."""
+    """Count an attempt made outside `claim_due` (kept for callers of the first outbox cut)."""
     alert = session.get_one(Alert, alert_id)
     alert.attempts = (alert.attempts or 0) + 1
+    alert.claimed_by, alert.lease_until = None, None
     if error is None:
         alert.state, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
     else:
         alert.state, alert.last_error, alert.next_attempt_at = "failed", error[:2000], retry_at
+
+
+def list_alerts(session: Session, state: str | None = None, limit: int = 1000) -> list[Alert]:
+    """Outbox rows, newest first, optionally of one state."""
+    stmt = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if state:
+        stmt = stmt.where(Alert.state == state)
+    return list(session.scalars(stmt))
+
+
+def requeue(session: Session, ids: Sequence[int] = (), *, dead: bool = False) -> list[int]:
+    """Put the given alerts (or every dead one) back to `pending` with a fresh attempt count.
+
+    A row being sent or already sent is left alone: re-sending a delivered alert is what the outbox prevents.
+    """
+    cond = Alert.state == "dead" if dead else and_(Alert.id.in_(list(ids)), Alert.state.in_(("failed", "dead")))
+    stmt = (
+        update(Alert)
+        .where(cond)
+        .values(state="pending", attempts=0, next_attempt_at=None, claimed_by=None, lease_until=None)
+        .returning(Alert.id)
+    )
+    return sorted(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+
+
+def immediate_claims_since(session: Session, rule: str, since: datetime) -> int:
+    """How many distinct claims a rule has alerted immediately since `since` (for throttling)."""
+    stmt = select(func.count(func.distinct(Alert.claim_id))).where(
+        Alert.rule == rule, Alert.kind == "immediate", Alert.created_at >= since
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def take_digest_items(session: Session, rule: str, until: datetime, digest_key: str) -> list[DigestItem]:
+    """Claim the rule's items created up to `until` that no digest holds yet, for the digest `digest_key`."""
+    stmt = (
+        select(DigestItem)
+        .where(DigestItem.rule == rule, DigestItem.digest_key.is_(None), DigestItem.created_at <= until)
+        .order_by(DigestItem.id)
+        .with_for_update()
+    )
+    items = list(session.scalars(stmt))
+    for item in items:
+        item.digest_key = digest_key
+    return items
+
+
+def digest_exists(session: Session, digest_key: str) -> bool:
+    return session.execute(select(Alert.id).where(Alert.digest_key == digest_key).limit(1)).first() is not None

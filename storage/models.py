@@ -1,4 +1,4 @@
-"""Tables: sources, articles, claims, alerts. Every row has a stable natural key (see README)."""
+"""Tables: sources, articles, claims, alerts, alert_digest_items. Every row has a stable natural key (see README)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,10 @@ class Alert(Base):
     config (it may hold secrets); the row keeps a masked form and a hash to find it again."""
 
     __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_due", "state", "next_attempt_at"),
+        Index("ix_alerts_rule_kind_created", "rule", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -94,9 +98,31 @@ class Alert(Base):
     target: Mapped[str] = mapped_column(Text)  # masked, for display
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|sent|failed|dead
+    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")  # or digest
+    body_format: Mapped[str] = mapped_column(String(10), default="text", server_default="text")  # text|markdown|html
+    digest_key: Mapped[str | None] = mapped_column(String(200))  # rule + period of a digest row
+    # Who is sending the row and until when; a `sending` row whose lease ran out was left by a crash.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestItem(Base):
+    """A claim waiting for a rule's digest (digest rules, and immediate rules' throttle overflow).
+    `digest_key` is set in the transaction that queues the digest, so each item goes out once."""
+
+    __tablename__ = "alert_digest_items"
+    __table_args__ = (Index("ix_alert_digest_items_rule_claim", "rule", "claim_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # digest | throttled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    digest_key: Mapped[str | None] = mapped_column(String(200), index=True)
