@@ -122,7 +122,9 @@ class HttpClient:
             seen.add(current)
             host = urlsplit(current).hostname or ""
             try:
-                with self.gate.slot(host), self._client.stream("GET", current, headers=headers) as resp:
+                with self.gate.slot(host), self._client.stream(
+                    "GET", current, headers=headers, timeout=self._timeout(deadline)
+                ) as resp:
                     if resp.status_code in _REDIRECTS and "location" in resp.headers:
                         current = urljoin(current, resp.headers["location"])
                         continue
@@ -132,6 +134,11 @@ class HttpClient:
             except httpx.HTTPError as exc:
                 raise FetchError(f"cannot fetch {_short(current)}: {exc.__class__.__name__}: {exc}") from None
         raise FetchError(f"more than {self.options.max_redirects} redirects from {_short(url)}")
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        """No single wait may outlast what is left of the request's total time."""
+        left = max(deadline - time.monotonic(), 0.001)
+        return httpx.Timeout(min(self.options.read_timeout, left), connect=min(self.options.connect_timeout, left))
 
     def _read(self, resp: httpx.Response, url: str, limit: int, deadline: float) -> Response:
         resp_headers = {k.lower(): v for k, v in resp.headers.items()}
