@@ -22,7 +22,6 @@ from chipwatch.connectors.politeness import HostGate
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 7 * 86400.0  # a server asking for more than a week is treated as asking for a week
 _REDIRECTS = (301, 302, 303, 307, 308)
-_CHUNK = 65536
 
 
 @dataclass(frozen=True)
@@ -73,9 +72,7 @@ class HttpClient:
             transport=transport,
             trust_env=False,  # proxies from the environment would bypass the address guard
         )
-        self.gate = HostGate(
-            min_delay=o.host_delay, max_concurrent=o.host_concurrency, delay_loopback=o.delay_loopback
-        )
+        self.gate = HostGate(min_delay=o.host_delay, max_concurrent=o.host_concurrency, delay_loopback=o.delay_loopback)
         self.robots = RobotsCache(self)
 
     def __enter__(self) -> HttpClient:
@@ -122,9 +119,10 @@ class HttpClient:
             seen.add(current)
             host = urlsplit(current).hostname or ""
             try:
-                with self.gate.slot(host), self._client.stream(
-                    "GET", current, headers=headers, timeout=self._timeout(deadline)
-                ) as resp:
+                with (
+                    self.gate.slot(host),
+                    self._client.stream("GET", current, headers=headers, timeout=self._timeout(deadline)) as resp,
+                ):
                     if resp.status_code in _REDIRECTS and "location" in resp.headers:
                         current = urljoin(current, resp.headers["location"])
                         continue
@@ -156,7 +154,7 @@ class HttpClient:
             raise FetchError(f"body of {_short(url)} is {declared} bytes, over the {limit}-byte limit")
         inflater = _Inflater(encoding, url)
         body = bytearray()
-        for raw in resp.iter_raw(_CHUNK):
+        for raw in resp.iter_raw():  # as received: a chunk size would wait for it to fill
             if time.monotonic() > deadline:
                 raise FetchError(f"{_short(url)} took longer than {self.options.timeout:g}s to send its body")
             for piece in inflater.feed(raw, limit - len(body) + 1):

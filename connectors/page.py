@@ -45,8 +45,4 @@ class PageConnector:
 
 def validators(headers: dict[str, str]) -> dict[str, Any]:
     """The ETag and Last-Modified to send back next time (only those the server gave)."""
-    return {
-        k: v
-        for k, v in (("etag", headers.get("etag")), ("last_modified", headers.get("last-modified")))
-        if v
-    }
+    return {k: v for k, v in (("etag", headers.get("etag")), ("last_modified", headers.get("last-modified"))) if v}
