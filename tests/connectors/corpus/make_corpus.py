@@ -52,7 +52,7 @@ def page(codec: str, title: str, declare: object, expect: dict) -> str:
     meta = f'<meta charset="{name}">' if declare else ""
     return (
         f"<!DOCTYPE html>\n<!-- Expect: {json.dumps(expect)} -->\n<html><head>{meta}<title>{title}</title></head>"
-        f'<body><main><ul><li><a href="http://127.0.0.1/news/2025/corpus-1.html">{title}</a></li></ul></main>'
+        f'<body><main><ul><li><a href="/news/2025/corpus-1.html">{title}</a></li></ul></main>'
         "</body></html>\n"
     )
 
