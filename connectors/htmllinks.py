@@ -20,7 +20,11 @@ _NOT_ARTICLE = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|gz|mp[34]|xml|json)$",
     re.IGNORECASE,
 )
-_MIN_ANCHOR_CHARS = 4  # "more", "next", "1" and arrows are navigation
+_MIN_ANCHOR_CHARS = 4  # "1", "»" and short arrows are navigation
+_NAV_WORDS = frozenset(
+    "more next prev previous older newer home top continue read more 更多 下一页 上一页 首页 阅读全文 查看更多 "
+    "次へ 前へ もっと見る 続きを読む 一覧".split()
+) | {"read more", "continue reading", "load more"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ def article_links(
         elif (
             _NOT_ARTICLE.search(parts.path)
             or len(text.replace(" ", "")) < _MIN_ANCHOR_CHARS
+            or text.lower().strip(" .…»>") in _NAV_WORDS
             or any(a.tag in _FURNITURE for a in el.iterancestors())
         ):
             continue
