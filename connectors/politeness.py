@@ -36,6 +36,12 @@ class HostGate:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._host_delay: dict[str, float] = {}
+
+    def slow_down(self, host: str, delay: float) -> None:
+        """Raise one host's minimum delay (robots.txt Crawl-delay); never lowers it, capped at 60 s."""
+        with self._lock:
+            self._host_delay[host] = min(max(delay, self._host_delay.get(host, 0.0)), 60.0)
 
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
@@ -47,7 +53,9 @@ class HostGate:
             yield
 
     def _wait_turn(self, host: str) -> None:
-        delay = 0.0 if (_is_loopback(host) and not self.delay_loopback) else self.min_delay
+        delay = max(self.min_delay, self._host_delay.get(host, 0.0))
+        if _is_loopback(host) and not self.delay_loopback:
+            delay = 0.0
         with self._lock:
             # Reserve the next start time under the lock so concurrent callers queue up in order.
             now = self._clock()

@@ -32,7 +32,11 @@ class RobotsCache:
         return bool(rules.can_fetch(url, self._agent()))
 
     def check(self, url: str) -> None:
-        """Raise RobotsDisallowed when robots.txt forbids `url` for our user agent."""
+        """Raise RobotsDisallowed when robots.txt forbids `url` for our user agent; apply its
+        Crawl-delay to the host gate."""
+        delay = self.crawl_delay(url)
+        if delay:
+            self._client.gate.slow_down(urlsplit(url).hostname or "", delay)
         if not self.allowed(url):
             parts = urlsplit(url)
             raise RobotsDisallowed(

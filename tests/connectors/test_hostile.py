@@ -18,7 +18,7 @@ from chipwatch.pipeline.cycle import run_cycle
 from chipwatch.pipeline.poll import poll_source
 from chipwatch.settings import SourceConfig, settings_from_dict
 from chipwatch.storage.db import Database
-from chipwatch.storage.sources import source_summaries, sync_sources, SourceSpec
+from chipwatch.storage.sources import SourceSpec, source_summaries, sync_sources
 
 MB = 1_000_000
 
@@ -28,7 +28,9 @@ def _client(**kw: Any) -> HttpClient:
 
 
 def _rss(base: str, n: int = 2, tag: str = "x") -> bytes:
-    items = "".join(f"<item><title>{tag} {i}</title><link>{base}/a/{tag}-{i}</link><guid>{tag}-{i}</guid></item>" for i in range(n))
+    items = "".join(
+        f"<item><title>{tag} {i}</title><link>{base}/a/{tag}-{i}</link><guid>{tag}-{i}</guid></item>" for i in range(n)
+    )
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
 
@@ -80,14 +82,24 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 
 def test_billion_laughs_stays_small_in_sitemaps_and_feeds(site: Any) -> None:
-    sitemap = BILLION_LAUGHS + b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol9;</loc></url></urlset>'
+    sitemap = (
+        BILLION_LAUGHS
+        + b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol9;</loc></url></urlset>'
+    )
     with pytest.raises(FetchError, match="entities"):
         parse_sitemap(sitemap, "http://127.0.0.1/sitemap.xml", MB)
-    feed = BILLION_LAUGHS + b'<rss version="2.0"><channel><title>t</title><item><title>&lol9;</title><link>http://127.0.0.1/a</link></item></channel></rss>'
+    feed = (
+        BILLION_LAUGHS
+        + b'<rss version="2.0"><channel><title>t</title><item><title>&lol9;</title><link>http://127.0.0.1/a</link></item></channel></rss>'
+    )
     site.routes["/lol.xml"] = (200, {"Content-Type": "application/rss+xml"}, feed)
     with _client() as client:
         try:
-            entries = FeedConnector().fetch(SourceConfig(name="l", kind="feed", url=f"{site.url}/lol.xml"), {}, client).entries
+            entries = (
+                FeedConnector()
+                .fetch(SourceConfig(name="l", kind="feed", url=f"{site.url}/lol.xml"), {}, client)
+                .entries
+            )
         except FetchError:
             entries = []
     # Either refused or parsed without expansion: nothing near the 3 GB the entities would make.
@@ -124,7 +136,7 @@ def test_a_server_that_stalls_after_the_headers_times_out(raw_server: Any) -> No
 def test_a_trickling_server_is_cut_by_the_total_time_limit(raw_server: Any) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
     server = raw_server(head, [b"x"] * 1000, 0.2)  # 200 s for the whole body, never silent for long
-    with _client(read_timeout=2, timeout=1.0) as client, pytest.raises(FetchError, match="longer than|timed out"):
+    with _client(read_timeout=2, timeout=1.0) as client, pytest.raises(FetchError, match=r"longer than|timed out"):
         client.get(f"{server.url}/slow")
 
 
@@ -163,13 +175,21 @@ def test_503_without_retry_after_is_retry_later(site: Any) -> None:
 
 
 def test_html_served_as_a_feed_and_truncated_xml_are_recorded_and_the_cycle_goes_on(db: Database, site: Any) -> None:
-    site.routes["/html.xml"] = (200, {"Content-Type": "application/rss+xml"}, b"<!DOCTYPE html><html><body><p>Login</p></body></html>")
+    site.routes["/html.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        b"<!DOCTYPE html><html><body><p>Login</p></body></html>",
+    )
     truncated = _rss(site.url, 3, "t")[:-60]
     site.routes["/truncated.xml"] = (200, {"Content-Type": "application/rss+xml"}, truncated)
     site.routes["/gone.xml"] = (404, {}, b"")
     site.routes["/good.xml"] = (200, {"Content-Type": "application/rss+xml"}, _rss(site.url, 2, "g"))
     for i in range(3):
-        site.routes[f"/a/t-{i}"] = site.routes[f"/a/g-{i}"] = (200, {"Content-Type": "text/plain; charset=utf-8"}, f"article {i} body text".encode())
+        site.routes[f"/a/t-{i}"] = site.routes[f"/a/g-{i}"] = (
+            200,
+            {"Content-Type": "text/plain; charset=utf-8"},
+            f"article {i} body text".encode(),
+        )
     settings = settings_from_dict(
         {
             "sources": [
@@ -194,21 +214,29 @@ def test_html_served_as_a_feed_and_truncated_xml_are_recorded_and_the_cycle_goes
 
 
 def test_a_feed_with_a_wrong_charset_header_decodes_by_its_declaration(site: Any) -> None:
-    body = '<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title><item><title>英伟达暴跌</title><link>http://127.0.0.1/a/1</link></item></channel></rss>'.encode("gbk")
+    body = '<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title><item><title>英伟达暴跌</title><link>http://127.0.0.1/a/1</link></item></channel></rss>'.encode(
+        "gbk"
+    )
     site.routes["/gbk.xml"] = (200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body)
     with _client() as client:
         resp = client.get(f"{site.url}/gbk.xml")
     assert [e.title for e in parse_feed(resp)] == ["英伟达暴跌"]
 
 
-def test_a_rerun_of_50_unchanged_feeds_sends_only_conditional_requests_and_stores_nothing(db: Database, site: Any) -> None:
+def test_a_rerun_of_50_unchanged_feeds_sends_only_conditional_requests_and_stores_nothing(
+    db: Database, site: Any
+) -> None:
     def feed_route(i: int):  # type: ignore[no-untyped-def]
         etag = f'"feed-{i}-v1"'
 
         def route(req):  # type: ignore[no-untyped-def]
             if req.headers.get("If-None-Match") == etag:
                 return 304, {"ETag": etag}, b""
-            return 200, {"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": "Mon, 27 Jan 2025 00:00:00 GMT"}, _rss(site.url, 1, f"f{i}")
+            return (
+                200,
+                {"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": "Mon, 27 Jan 2025 00:00:00 GMT"},
+                _rss(site.url, 1, f"f{i}"),
+            )
 
         return route
 
@@ -226,7 +254,10 @@ def test_a_rerun_of_50_unchanged_feeds_sends_only_conditional_requests_and_store
     site.requests.clear()
     second = run_cycle(db, settings)
     assert len(site.requests) == 50
-    assert all(path.startswith("/f/") and "if-none-match" in headers and "if-modified-since" in headers for path, headers in site.requests)
+    assert all(
+        path.startswith("/f/") and "if-none-match" in headers and "if-modified-since" in headers
+        for path, headers in site.requests
+    )
     assert all(p.not_modified and not p.new_article_ids and p.error is None for p in second.polls)
     with db.session() as s:
         assert sum(r["articles"] for r in source_summaries(s)) == 50

@@ -52,11 +52,13 @@ def test_a_listing_page_yields_same_site_article_links_and_obeys_robots(site: An
 def test_robots_can_forbid_a_whole_page_source_unless_overridden(site: Any) -> None:
     site.routes["/news/"] = (200, {"Content-Type": "text/html"}, LISTING.encode())
     site.routes["/robots.txt"] = (200, {}, b"User-agent: chipwatch\nDisallow: /\n")
-    with _client() as client, pytest.raises(FetchError, match="robots.txt"):
+    with _client() as client, pytest.raises(FetchError, match=r"robots\.txt"):
         PageConnector().fetch(SourceConfig(name="p", kind="page", url=f"{site.url}/news/"), {}, client)
     assert "/news/" not in site.hits
     with _client() as client:
-        result = PageConnector().fetch(SourceConfig(name="p", kind="page", url=f"{site.url}/news/", robots=False), {}, client)
+        result = PageConnector().fetch(
+            SourceConfig(name="p", kind="page", url=f"{site.url}/news/", robots=False), {}, client
+        )
     assert len(result.entries) == 3  # the robots-forbidden report is listed too when robots: false
 
 
@@ -86,7 +88,10 @@ def test_sitemap_index_news_sitemap_gzip_and_unchanged_children(site: Any) -> No
     with _client() as client:
         first = SitemapConnector().fetch(source, {}, client)
         second = SitemapConnector().fetch(source, first.state, client)
-    assert [(e.url, e.title) for e in first.entries] == [(f"{site.url}/n/1.html", "英伟达暴跌"), (f"{site.url}/o/1.html", None)]
+    assert [(e.url, e.title) for e in first.entries] == [
+        (f"{site.url}/n/1.html", "英伟达暴跌"),
+        (f"{site.url}/o/1.html", None),
+    ]
     assert first.entries[0].published is not None and first.entries[0].published.hour == 0
     assert second.entries == [] and site.hits["/sm-news.xml"] == 1 and site.hits["/sm-old.xml.gz"] == 1
     assert site.hits["/robots.txt"] == 1  # one robots.txt per site and client
@@ -106,7 +111,9 @@ def test_json_feed(site: Any) -> None:
     ).encode()
     site.routes["/feed.json"] = (200, {"Content-Type": "application/feed+json"}, body)
     with _client() as client:
-        entries = FeedConnector().fetch(SourceConfig(name="j", kind="feed", url=f"{site.url}/feed.json"), {}, client).entries
+        entries = (
+            FeedConnector().fetch(SourceConfig(name="j", kind="feed", url=f"{site.url}/feed.json"), {}, client).entries
+        )
     assert [(e.guid, e.url, e.title) for e in entries] == [
         ("j1", f"{site.url}/a/j1", "エヌビディア"),
         ("j2", "https://127.0.0.1/a/j2", None),
@@ -176,3 +183,34 @@ def test_per_host_concurrency_limit_and_minimum_delay(site: Any) -> None:
     assert active["max"] == 1 and len(starts) == 4
     gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
     assert min(gaps) >= 0.19  # a lower bound only: a slow machine can only make gaps longer
+
+
+def test_robots_crawl_delay_slows_the_host_down(site: Any) -> None:
+    site.routes["/robots.txt"] = (200, {}, b"User-agent: *\nCrawl-delay: 7\n")
+    with _client() as client:
+        client.robots.check(f"{site.url}/news/")
+        assert client.gate._host_delay["127.0.0.1"] == 7.0
+
+
+def test_new_source_and_http_keys_are_validated() -> None:
+    from chipwatch.settings import ConfigError, settings_from_dict
+
+    ok = settings_from_dict(
+        {
+            "sources": [
+                {"name": "p", "kind": "page", "url": "https://example.invalid/", "robots": False, "links": "/20\\d\\d/"}
+            ],
+            "http": {
+                "host_delay": 2,
+                "host_concurrency": 1,
+                "workers": 8,
+                "max_backoff": "6h",
+                "allow_hosts": ["intranet:8080"],
+            },
+        }
+    )
+    assert ok.sources[0].robots is False and ok.http.max_backoff.total_seconds() == 21600
+    with pytest.raises(ConfigError, match=r"sources\.0\.links"):
+        settings_from_dict(
+            {"sources": [{"name": "p", "kind": "page", "url": "https://example.invalid/", "links": "("}]}
+        )

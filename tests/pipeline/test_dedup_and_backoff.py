@@ -14,7 +14,9 @@ from chipwatch.storage.models import Article, ArticleAlias
 from chipwatch.storage.sources import backoff_delay
 from sqlalchemy import select
 
-SEED = (Path(__file__).resolve().parents[2] / "cli" / "samples" / "site" / "zh_jevons_inference.txt").read_text(encoding="utf-8")
+SEED = (Path(__file__).resolve().parents[2] / "cli" / "samples" / "site" / "zh_jevons_inference.txt").read_text(
+    encoding="utf-8"
+)
 
 
 def _page(title: str, body: str, canonical: str | None = None) -> bytes:
@@ -25,11 +27,18 @@ def _page(title: str, body: str, canonical: str | None = None) -> bytes:
 
 def _spun(text: str) -> str:
     lines = text.split("\n")
-    return "\n".join(ln.replace("英伟达", "辉达").replace("推理", "推断") if i % 3 == 0 else ln for i, ln in enumerate(lines)) + "\n免责声明：本文仅供参考。"
+    return (
+        "\n".join(
+            ln.replace("英伟达", "辉达").replace("推理", "推断") if i % 3 == 0 else ln for i, ln in enumerate(lines)
+        )
+        + "\n免责声明：本文仅供参考。"
+    )
 
 
 def test_simhash_separates_spun_reposts_from_other_articles() -> None:
-    other = (Path(__file__).resolve().parents[2] / "cli" / "samples" / "site" / "zh_shovel_seller.txt").read_text(encoding="utf-8")
+    other = (Path(__file__).resolve().parents[2] / "cli" / "samples" / "site" / "zh_shovel_seller.txt").read_text(
+        encoding="utf-8"
+    )
     a, b, c = simhash(SEED), simhash(_spun(SEED)), simhash(other)
     assert a is not None and b is not None and c is not None
     assert distance(a, b) < distance(a, c)
@@ -38,12 +47,33 @@ def test_simhash_separates_spun_reposts_from_other_articles() -> None:
 
 
 def test_reposts_are_stored_once_and_their_urls_become_aliases(db: Database, site: Any) -> None:
-    items = [("orig", SEED, None), ("canon", SEED, f"{site.url}/a/orig"), ("copy", SEED, None), ("spun", _spun(SEED), None)]
-    feed = "".join(f"<item><title>{n}</title><link>{site.url}/a/{n}?utm_medium=rss</link><guid>{n}</guid></item>" for n, _, _ in items)
-    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, f'<rss version="2.0"><channel><title>t</title>{feed}</channel></rss>'.encode())
+    items = [
+        ("orig", SEED, None),
+        ("canon", SEED, f"{site.url}/a/orig"),
+        ("copy", SEED, None),
+        ("spun", _spun(SEED), None),
+    ]
+    feed = "".join(
+        f"<item><title>{n}</title><link>{site.url}/a/{n}?utm_medium=rss</link><guid>{n}</guid></item>"
+        for n, _, _ in items
+    )
+    site.routes["/feed.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        f'<rss version="2.0"><channel><title>t</title>{feed}</channel></rss>'.encode(),
+    )
     for name, body, canonical in items:
-        site.routes[f"/a/{name}"] = (200, {"Content-Type": "text/html; charset=utf-8"}, _page("标题" if name != "spun" else "新标题：辉达怎么看", body, canonical))
-    settings = settings_from_dict({"sources": [{"name": "f", "kind": "feed", "url": f"{site.url}/feed.xml"}], "http": {"allow_private_networks": True}})
+        site.routes[f"/a/{name}"] = (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            _page("标题" if name != "spun" else "新标题：辉达怎么看", body, canonical),
+        )
+    settings = settings_from_dict(
+        {
+            "sources": [{"name": "f", "kind": "feed", "url": f"{site.url}/feed.xml"}],
+            "http": {"allow_private_networks": True},
+        }
+    )
 
     first = run_cycle(db, settings)
     assert first.polls[0].aliases == 1 and first.processing.duplicates == 2 and first.processing.processed == 1
@@ -74,5 +104,10 @@ def test_backoff_doubles_with_jitter_and_respects_cap_and_retry_after() -> None:
     assert backoff_delay(1, every, cap, rand=mid) == every
     assert backoff_delay(3, every, cap, rand=mid) == every * 4
     assert backoff_delay(30, every, cap, rand=mid) == cap
-    assert timedelta(minutes=48) <= backoff_delay(3, every, cap, rand=lambda: 0.0) < every * 4 < backoff_delay(3, every, cap, rand=lambda: 0.999)
+    assert (
+        timedelta(minutes=48)
+        <= backoff_delay(3, every, cap, rand=lambda: 0.0)
+        < every * 4
+        < backoff_delay(3, every, cap, rand=lambda: 0.999)
+    )
     assert backoff_delay(1, every, cap, retry_after=7200, rand=mid) == timedelta(hours=2)

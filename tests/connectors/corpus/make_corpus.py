@@ -60,9 +60,13 @@ def page(codec: str, title: str, declare: object, expect: dict) -> str:
 for stem, codec, lang, serve, bom, declare in CASES:
     title = TITLES[lang]
     for kind, render in (("feed", feed), ("page", page)):
-        ctype = serve if kind == "feed" else serve.replace("application/rss+xml", "text/html").replace(
-            "application/xml", "text/html"
-        ).replace("text/xml", "text/html")
+        ctype = (
+            serve
+            if kind == "feed"
+            else serve.replace("application/rss+xml", "text/html")
+            .replace("application/xml", "text/html")
+            .replace("text/xml", "text/html")
+        )
         expect = {"serve": ctype, "title": title}
         text = (BOMS[codec] if bom else "") + render(codec, title, declare, expect)
         Path(f"{kind}_{stem}.{'xml' if kind == 'feed' else 'html'}").write_bytes(text.encode(codec))
