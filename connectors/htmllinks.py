@@ -22,11 +22,32 @@ _NOT_ARTICLE = re.compile(
 )
 _MIN_ANCHOR_CHARS = 4  # "1", "»" and short arrows are navigation
 _NAV_WORDS = frozenset(
-    (
-        "more next prev previous older newer home top continue 更多 下一页 上一页 首页 阅读全文 查看更多 "
-        "次へ 前へ もっと見る 続きを読む 一覧"
-    ).split()
-) | {"read more", "continue reading", "load more"}
+    {
+        "more",
+        "next",
+        "prev",
+        "previous",
+        "older",
+        "newer",
+        "home",
+        "top",
+        "continue",
+        "更多",
+        "下一页",
+        "上一页",
+        "首页",
+        "阅读全文",
+        "查看更多",
+        "次へ",
+        "前へ",
+        "もっと見る",
+        "続きを読む",
+        "一覧",
+        "read more",
+        "continue reading",
+        "load more",
+    }
+)
 
 
 @dataclass(frozen=True)

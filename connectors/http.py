@@ -6,7 +6,6 @@ Nothing else in chipwatch opens network connections to sources.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import time
 import zlib
@@ -17,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from chipwatch.connectors.errors import FetchError, RetryLater
+from chipwatch.connectors.guard import GuardedBackend, Resolver, first_refused, guarded_transport, system_resolver
 from chipwatch.connectors.politeness import HostGate
 
 MAX_REDIRECTS = 5
@@ -53,6 +53,7 @@ class HttpOptions:
     delay_loopback: bool = False
     robots_max_bytes: int = 500_000
     extra: dict[str, str] = field(default_factory=dict)  # extra request headers (tests, Accept)
+    resolver: Resolver = system_resolver  # tests pass a stub to play DNS tricks without real DNS
 
 
 class HttpClient:
@@ -69,7 +70,7 @@ class HttpClient:
             follow_redirects=False,
             http2=o.http2,
             headers={"User-Agent": o.user_agent, "Accept-Encoding": "gzip, deflate", **o.extra},
-            transport=transport,
+            transport=transport or guarded_transport(GuardedBackend(self._exempt, o.resolver), http2=o.http2),
             trust_env=False,  # proxies from the environment would bypass the address guard
         )
         self.gate = HostGate(min_delay=o.host_delay, max_concurrent=o.host_concurrency, delay_loopback=o.delay_loopback)
@@ -171,19 +172,26 @@ class HttpClient:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"refusing {_short(url)}: only http and https URLs are fetched")
-        if self.options.allow_private_networks or _allowed_host(parts, self.options.allow_hosts):
+        if self._exempt(parts.hostname, parts.port):
             return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror}") from None
-        for info in infos:
-            addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if not addr.is_global or addr.is_multicast:
-                raise FetchError(
-                    f"refusing {_short(url)}: {parts.hostname} resolves to the non-public address {addr}; "
-                    "set http.allow_private_networks: true (or list the host in http.allow_hosts) to allow it"
-                )
+            addresses = self.options.resolver(parts.hostname, parts.port or 443)
+        except OSError as exc:
+            raise FetchError(f"cannot resolve {parts.hostname}: {getattr(exc, 'strerror', None) or exc}") from None
+        refused = first_refused(addresses)
+        if refused is not None:
+            raise FetchError(
+                f"refusing {_short(url)}: {parts.hostname} resolves to the non-public address {refused}; "
+                "set http.allow_private_networks: true (or list the host in http.allow_hosts) to allow it"
+            )
+
+    def _exempt(self, host: str, port: int | None) -> bool:
+        """Hosts the guard lets through: everything with allow_private_networks, else allow_hosts."""
+        if self.options.allow_private_networks:
+            return True
+        host = host.lower().strip("[]")
+        allow = self.options.allow_hosts
+        return host in allow or (port is not None and f"{host}:{port}" in allow)
 
 
 class _Inflater:
@@ -244,12 +252,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=UTC)
     delta = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(delta, 0.0), MAX_RETRY_AFTER)
-
-
-def _allowed_host(parts: object, allow_hosts: tuple[str, ...]) -> bool:
-    host = (getattr(parts, "hostname", None) or "").lower()
-    port = getattr(parts, "port", None)
-    return host in allow_hosts or (port is not None and f"{host}:{port}" in allow_hosts)
 
 
 def _short(url: str) -> str:

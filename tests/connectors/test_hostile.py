@@ -261,3 +261,29 @@ def test_a_rerun_of_50_unchanged_feeds_sends_only_conditional_requests_and_store
     assert all(p.not_modified and not p.new_article_ids and p.error is None for p in second.polls)
     with db.session() as s:
         assert sum(r["articles"] for r in source_summaries(s)) == 50
+
+
+def test_dns_rebinding_is_caught_where_the_socket_is_opened(site: Any) -> None:
+    """The name first resolves to a public address (the early check passes), then to loopback when
+    the connection is made: the guarded backend refuses it and nothing connects. A resolver stub
+    plays DNS; no packet leaves loopback (the public answer is only ever checked, never dialled)."""
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])
+    site.routes["/x"] = (200, {}, b"internal")
+    port = site.url.rsplit(":", 1)[1]
+
+    def rebinding(_host: str, _port: int) -> list[str]:
+        return next(answers)
+
+    with (
+        HttpClient(HttpOptions(resolver=rebinding)) as client,
+        pytest.raises(FetchError, match="non-public address 127.0.0.1") as err,
+    ):
+        client.get(f"http://rebind.test:{port}/x")
+    assert site.hits == {} and "\n" not in str(err.value)
+
+
+def test_the_guard_sees_every_connection_even_with_the_early_check_passed(site: Any) -> None:
+    site.routes["/x"] = (200, {}, b"ok")
+    port = site.url.rsplit(":", 1)[1]
+    with HttpClient(HttpOptions(allow_hosts=(f"127.0.0.1:{port}",))) as client:
+        assert client.get(f"{site.url}/x").content == b"ok"  # an allowed host connects as usual
