@@ -6,7 +6,6 @@ Nothing else in chipwatch opens network connections to sources.
 
 from __future__ import annotations
 
-import socket
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -75,6 +74,8 @@ class HttpClient:
         )
         self.gate = HostGate(min_delay=o.host_delay, max_concurrent=o.host_concurrency, delay_loopback=o.delay_loopback)
         self.robots = RobotsCache(self)
+        # Hosts that answered 429/503: not contacted again by this client until the time they named.
+        self._closed_until: dict[str, float] = {}
 
     def __enter__(self) -> HttpClient:
         return self
@@ -119,6 +120,11 @@ class HttpClient:
                 raise FetchError(f"redirect loop at {_short(current)}")
             seen.add(current)
             host = urlsplit(current).hostname or ""
+            wait = self._closed_until.get(host, 0.0) - time.monotonic()
+            if wait > 0:
+                raise RetryLater(
+                    f"{host} asked us to wait; not contacted for another {int(wait) + 1}s", retry_after=wait
+                )
             try:
                 with (
                     self.gate.slot(host),
@@ -128,6 +134,10 @@ class HttpClient:
                         current = urljoin(current, resp.headers["location"])
                         continue
                     return self._read(resp, current, limit, deadline)
+            except RetryLater as exc:
+                # Without Retry-After, leave the host alone for a minute of this cycle at least.
+                self._closed_until[host] = time.monotonic() + (exc.retry_after if exc.retry_after is not None else 60.0)
+                raise
             except httpx.TimeoutException:
                 raise FetchError(f"timed out fetching {_short(current)}") from None
             except httpx.HTTPError as exc:

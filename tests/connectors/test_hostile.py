@@ -276,7 +276,7 @@ def test_dns_rebinding_is_caught_where_the_socket_is_opened(site: Any) -> None:
 
     with (
         HttpClient(HttpOptions(resolver=rebinding)) as client,
-        pytest.raises(FetchError, match="non-public address 127.0.0.1") as err,
+        pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1") as err,
     ):
         client.get(f"http://rebind.test:{port}/x")
     assert site.hits == {} and "\n" not in str(err.value)
@@ -287,3 +287,14 @@ def test_the_guard_sees_every_connection_even_with_the_early_check_passed(site: 
     port = site.url.rsplit(":", 1)[1]
     with HttpClient(HttpOptions(allow_hosts=(f"127.0.0.1:{port}",))) as client:
         assert client.get(f"{site.url}/x").content == b"ok"  # an allowed host connects as usual
+
+
+def test_a_host_that_said_429_is_not_contacted_again_by_the_same_client(site: Any) -> None:
+    site.routes["/a"] = (429, {"Retry-After": "120"}, b"")
+    site.routes["/b"] = (200, {}, b"ok")
+    with _client() as client:
+        with pytest.raises(RetryLater):
+            client.get(f"{site.url}/a")
+        with pytest.raises(RetryLater, match="asked us to wait") as err:
+            client.get(f"{site.url}/b")
+    assert "/b" not in site.hits and err.value.retry_after is not None and err.value.retry_after > 100
