@@ -70,9 +70,17 @@ def parse_feed(resp: Response) -> list[Entry]:
                 guid=item.get("id") or link,
                 title=(item.get("title") or "").strip() or None,
                 published=_entry_time(item),
+                updated=_explicit_update(item),
             )
         )
     return out
+
+
+def _explicit_update(item: Any) -> datetime | None:
+    # feedparser's `updated_parsed` falls back to the publication date; only a real <updated> counts.
+    if "updated" in item and item.get("updated_parsed"):
+        return datetime.fromtimestamp(calendar.timegm(item["updated_parsed"]), tz=UTC)
+    return None
 
 
 def _entry_time(item: Any) -> datetime | None:

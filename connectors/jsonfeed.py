@@ -48,6 +48,7 @@ def parse_json_feed(data: bytes, url: str) -> list[Entry]:
                 guid=str(guid) if guid not in (None, "") else link,
                 title=title.strip() or None if isinstance(title, str) else None,
                 published=_rfc3339(item.get("date_published") or item.get("date_modified")),
+                updated=_rfc3339(item.get("date_modified")),
             )
         )
     return out

@@ -98,10 +98,9 @@ def _entries(urlset: Element) -> list[Entry]:
             continue
         news = node.find(f"{_NEWS}news")
         title = (news.findtext(f"{_NEWS}title") or "").strip() if news is not None else ""
-        when = _w3c_date(news.findtext(f"{_NEWS}publication_date") if news is not None else None) or _w3c_date(
-            node.findtext(f"{_SM}lastmod")
-        )
-        out.append(Entry(url=loc, title=title or None, published=when))
+        lastmod = _w3c_date(node.findtext(f"{_SM}lastmod"))
+        when = _w3c_date(news.findtext(f"{_NEWS}publication_date") if news is not None else None) or lastmod
+        out.append(Entry(url=loc, title=title or None, published=when, updated=lastmod))
     return out
 
 

@@ -21,13 +21,14 @@ from chipwatch.connectors.kinds import connector_for
 from chipwatch.connectors.urls import canonical_url
 from chipwatch.settings import SourceConfig
 from chipwatch.storage.aliases import add_alias, aliased, article_id_by_url
-from chipwatch.storage.articles import NewArticle, add_articles, unseen
+from chipwatch.storage.articles import NewArticle, add_articles, changed_since_fetch, refresh_article, unseen
 from chipwatch.storage.db import Database
 from chipwatch.storage.sources import in_backoff, record_poll, source_by_name
 from chipwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 _HTML = ("text/html", "application/xhtml+xml")
+MAX_REFETCH = 50  # changed articles fetched again per poll; the rest wait for the next one
 
 
 @dataclass
@@ -39,6 +40,7 @@ class PollOutcome:
     error: str | None = None
     skipped: bool = False  # in backoff: not contacted this time
     aliases: int = 0  # entries found to be another URL of a stored article
+    refreshed_article_ids: list[int] = field(default_factory=list)  # stored, changed at the source, fetched again
 
 
 def poll_source(
@@ -79,6 +81,9 @@ def poll_source(
     with db.session() as session:
         fresh = unseen(session, source_id, [(k, e.guid) for k, e in by_key.items()])
         fresh -= set(aliased(session, fresh))
+        # A date in the future is a timezone slip (feeds without zones), not a change: ignored.
+        claimed = {k: e.updated for k, e in by_key.items() if k not in fresh and e.updated and e.updated <= now}
+        changed = changed_since_fetch(session, claimed) if claimed else {}
     articles: list[NewArticle] = []
     links: list[tuple[str, str]] = []  # (alias URL, canonical URL it names)
     failures: list[str] = []
@@ -93,8 +98,18 @@ def poll_source(
         if article.canonical_url != key:
             links.append((key, article.canonical_url))
         articles.append(article)
+    refreshed: list[tuple[int, NewArticle]] = []
+    for key, article_id in list(changed.items())[:MAX_REFETCH]:
+        article, failure = _document(client, source, source_id, key, by_key[key])
+        if failure:
+            failures.append(failure)
+        elif article is not None and article.raw is not None:
+            refreshed.append((article_id, article))
     with db.session() as session, session.begin():
         outcome.new_article_ids, outcome.aliases = _store(session, articles, links)
+        for article_id, article in refreshed:
+            refresh_article(session, article_id, raw=article.raw or b"", content_type=article.content_type)
+            outcome.refreshed_article_ids.append(article_id)
     if failures:
         # Pages that failed are not stored, so the next poll tries them again.
         outcome.error = f"{len(failures)} of {len(fresh)} new documents failed; first: {failures[0]}"

@@ -214,3 +214,33 @@ def test_new_source_and_http_keys_are_validated() -> None:
         settings_from_dict(
             {"sources": [{"name": "p", "kind": "page", "url": "https://example.invalid/", "links": "("}]}
         )
+
+
+def test_a_changed_lastmod_fetches_a_stored_article_again(db: Any, site: Any) -> None:
+    from chipwatch.pipeline.poll import poll_source
+    from chipwatch.storage.articles import articles_by_ids
+    from chipwatch.storage.sources import SourceSpec, sync_sources
+
+    def sitemap(lastmod: str) -> bytes:
+        return f'<urlset xmlns="{SM}"><url><loc>{site.url}/n/1.html</loc><lastmod>{lastmod}</lastmod></url></urlset>'.encode()
+
+    site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, sitemap("2025-01-27T08:00:00Z"))
+    site.routes["/n/1.html"] = (200, {"Content-Type": "text/plain; charset=utf-8"}, b"first version")
+    source = SourceConfig(name="s", kind="sitemap", url=f"{site.url}/sitemap.xml", robots=False)
+    with db.session() as s, s.begin():
+        sync_sources(s, [SourceSpec("s", "sitemap", source.url)])
+    with _client() as client:
+        first = poll_source(db, client, source)
+        same = poll_source(db, client, source)
+        site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, sitemap("2099-01-01T00:00:00Z"))
+        future = poll_source(db, client, source)  # a lastmod in the future is a clock slip: ignored
+        site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, sitemap("2030-01-01T00:00:00Z"))
+        site.routes["/n/1.html"] = (200, {"Content-Type": "text/plain; charset=utf-8"}, b"second version")
+        from datetime import UTC, datetime
+
+        changed = poll_source(db, client, source, now=datetime(2031, 1, 1, tzinfo=UTC))
+    assert len(first.new_article_ids) == 1 and same.refreshed_article_ids == future.refreshed_article_ids == []
+    assert changed.refreshed_article_ids == first.new_article_ids and site.hits["/n/1.html"] == 2
+    with db.session() as s:
+        [article] = articles_by_ids(s, first.new_article_ids)
+    assert article.raw == b"second version" and article.status == "new"
