@@ -52,7 +52,10 @@ class GuardedBackend(httpcore.SyncBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
         refused = first_refused(addresses)
         if refused is not None or not addresses:
-            raise RefusedAddress(f"{host} resolves to the non-public address {refused}")
+            raise RefusedAddress(
+                f"{host} resolves to the non-public address {refused} at connect time; "
+                "set http.allow_private_networks: true (or list the host in http.allow_hosts) to allow it"
+            )
         # Connect to the checked address itself; TLS still verifies the certificate for `host`.
         return super().connect_tcp(addresses[0], port, timeout, **kw)
 

@@ -60,6 +60,8 @@ class HttpClient:
     reuse, one politeness gate, one robots.txt cache)."""
 
     def __init__(self, options: HttpOptions | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        """`transport` replaces the guarded one (mock transports in logic tests); the early address
+        check still runs, the connect-time one then does not."""
         from chipwatch.connectors.robots import RobotsCache
 
         self.options = o = options or HttpOptions()
