@@ -47,11 +47,23 @@ class SourceConfig(_Strict):
     every: timedelta = timedelta(minutes=15)
     enabled: bool = True
     max_bytes: int | None = Field(default=None, gt=0)
+    robots: bool = True  # page and sitemap sources obey the site's robots.txt; false only with the owner's consent
+    links: str | None = None  # page sources: a regex article URLs must match (replaces the link heuristics)
 
     @field_validator("every", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)
+
+    @field_validator("links")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"`links:` is not a valid regular expression ({exc})") from None
+        return value
 
     @model_validator(mode="after")
     def _location(self) -> SourceConfig:
@@ -260,6 +272,19 @@ class HttpSettings(_Strict):
     connect_timeout: float = Field(default=5.0, gt=0)
     max_bytes: int = Field(default=5_000_000, gt=0)
     user_agent: str = "chipwatch/0.1 (+https://github.com/chipwatch; news monitor)"
+    read_timeout: float = Field(default=10.0, gt=0)  # longest silence while waiting for bytes
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    http2: bool = True
+    allow_hosts: list[str] = Field(default_factory=list)  # host or host:port exempt from the private-address guard
+    host_delay: float = Field(default=1.0, ge=0)  # seconds between request starts to one host (loopback exempt)
+    host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
+    workers: int = Field(default=4, ge=1, le=64)  # sources polled in parallel
+    max_backoff: timedelta = timedelta(days=1)  # the longest wait after repeated failures of a source
+
+    @field_validator("max_backoff", mode="before")
+    @classmethod
+    def _backoff(cls, value: Any) -> timedelta:
+        return value if isinstance(value, timedelta) else parse_duration(value)
 
 
 class Settings(_Strict):

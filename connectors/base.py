@@ -22,6 +22,9 @@ class Entry:
     content: bytes | None = None
     content_type: str | None = None
     error: str | None = None  # the item is listed but unusable (too big, unreadable): stored as an error
+    # When the source says the document last changed (sitemap lastmod, Atom updated, JSON date_modified):
+    # a stored article older than this is fetched again.
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)

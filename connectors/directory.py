@@ -1,4 +1,4 @@
-"""A folder of dropped files (.txt, .html, .htm): each file is taken once, even across restarts."""
+"""A folder of dropped files (.txt, .html, .htm, .eml): each file is taken once, even across restarts."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from chipwatch.connectors.base import Entry, FetchResult
+from chipwatch.connectors.email_file import EmailError, read_email
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient
 from chipwatch.settings import SourceConfig
 
-SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"}
+SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".eml": "message/rfc822"}
 
 
 class DirectoryConnector:
@@ -39,5 +40,23 @@ class DirectoryConnector:
                 error = f"file {file.name} is {stat.st_size} bytes, over the {limit}-byte limit"
                 entries.append(Entry(url=url, content_type=ctype, error=error))
                 continue
-            entries.append(Entry(url=url, content=file.read_bytes(), content_type=ctype))
+            data = file.read_bytes()
+            if ctype == "message/rfc822":
+                try:
+                    mail = read_email(data)
+                except EmailError as exc:
+                    entries.append(Entry(url=url, content_type=ctype, error=f"file {file.name}: {exc}"))
+                    continue
+                entries.append(
+                    Entry(
+                        url=url,
+                        guid=mail.message_id,
+                        title=mail.subject,
+                        published=mail.date,
+                        content=mail.body,
+                        content_type=mail.content_type,
+                    )
+                )
+                continue
+            entries.append(Entry(url=url, content=data, content_type=ctype))
         return FetchResult(entries=entries, state={"seen": seen})

@@ -1,8 +1,10 @@
-"""RSS and Atom feeds: conditional GET through the shared client, parsing by feedparser from bytes."""
+"""RSS, Atom and JSON Feed: conditional GET through the shared client; RSS/Atom parsed by feedparser
+from bytes, JSON Feed (which feedparser 6 does not read) by `jsonfeed.py`."""
 
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,9 +12,18 @@ from urllib.parse import urlsplit
 import feedparser
 
 from chipwatch.connectors.base import Entry, FetchResult
+from chipwatch.connectors.charset import header_contradicts_body
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, Response
+from chipwatch.connectors.jsonfeed import is_json_feed, parse_json_feed
+from chipwatch.connectors.page import validators
 from chipwatch.settings import SourceConfig
+
+_ACCEPT = (
+    "application/atom+xml,application/rss+xml,application/feed+json;q=0.9,application/xml;q=0.8,"
+    "text/xml;q=0.7,application/json;q=0.6,*/*;q=0.3"
+)
+_HTML_ROOT = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 
 
 class FeedConnector:
@@ -25,25 +36,24 @@ class FeedConnector:
             etag=state.get("etag"),
             last_modified=state.get("last_modified"),
             max_bytes=source.max_bytes,
+            accept=_ACCEPT,
         )
         if resp.status == 304:
             return FetchResult(entries=[], state=state, not_modified=True)
-        entries = parse_feed(resp)
-        next_state = {
-            k: v
-            for k, v in (
-                ("etag", resp.headers.get("etag")),
-                ("last_modified", resp.headers.get("last-modified")),
-            )
-            if v
-        }
-        return FetchResult(entries=entries, state=next_state)
+        entries = parse_json_feed(resp.content, resp.url) if is_json_feed(resp) else parse_feed(resp)
+        return FetchResult(entries=entries, state=validators(resp.headers))
 
 
 def parse_feed(resp: Response) -> list[Entry]:
-    """Entries of a feed body. A body that is not a feed at all raises FetchError; a feed with
+    """Entries of an RSS/Atom body. A body that is not a feed at all raises FetchError; a feed with
     recoverable XML errors (feedparser's `bozo`) still yields what it could read."""
-    parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
+    if _HTML_ROOT.match(resp.content[:4096]):
+        raise FetchError(f"not a feed at {resp.url}: it is an HTML page; point `url:` at the site's RSS/Atom feed")
+    headers = dict(resp.headers)
+    if header_contradicts_body(resp.content, resp.content_type):
+        # The header's charset cannot be right: let the BOM or XML declaration decide instead.
+        headers["content-type"] = "application/xml"
+    parsed = feedparser.parse(resp.content, response_headers=headers)
     if parsed.bozo and not parsed.entries:
         reason = str(getattr(parsed, "bozo_exception", "unknown error")).splitlines()[0][:200]
         raise FetchError(f"not a readable feed at {resp.url}: {reason}")
@@ -61,9 +71,17 @@ def parse_feed(resp: Response) -> list[Entry]:
                 guid=item.get("id") or link,
                 title=(item.get("title") or "").strip() or None,
                 published=_entry_time(item),
+                updated=_explicit_update(item),
             )
         )
     return out
+
+
+def _explicit_update(item: Any) -> datetime | None:
+    # feedparser's `updated_parsed` falls back to the publication date; only a real <updated> counts.
+    if "updated" in item and item.get("updated_parsed"):
+        return datetime.fromtimestamp(calendar.timegm(item["updated_parsed"]), tz=UTC)
+    return None
 
 
 def _entry_time(item: Any) -> datetime | None:

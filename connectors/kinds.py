@@ -5,9 +5,13 @@ from __future__ import annotations
 from chipwatch.connectors.base import Connector
 from chipwatch.connectors.directory import DirectoryConnector
 from chipwatch.connectors.feed import FeedConnector
+from chipwatch.connectors.page import PageConnector
+from chipwatch.connectors.sitemap import SitemapConnector
 
 CONNECTORS: dict[str, Connector] = {
     "feed": FeedConnector(),
+    "page": PageConnector(),
+    "sitemap": SitemapConnector(),
     "directory": DirectoryConnector(),
 }
 

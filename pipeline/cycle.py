@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from chipwatch.alerts.digest import queue_digests
 from chipwatch.alerts.outbox import DeliveryReport, deliver_due, enqueue_alerts
 from chipwatch.connectors.http import HttpClient, HttpOptions
-from chipwatch.pipeline.poll import PollOutcome, poll_source
+from chipwatch.pipeline.poll import PollOutcome, poll_sources
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
 from chipwatch.settings import Settings, SourceConfig
 from chipwatch.storage.db import Database
@@ -37,6 +37,12 @@ def http_client(settings: Settings) -> HttpClient:
             max_bytes=h.max_bytes,
             user_agent=h.user_agent,
             allow_private_networks=h.allow_private_networks,
+            read_timeout=h.read_timeout,
+            max_redirects=h.max_redirects,
+            http2=h.http2,
+            allow_hosts=tuple(h.allow_hosts),
+            host_delay=h.host_delay,
+            host_concurrency=h.host_concurrency,
         )
     )
 
@@ -59,9 +65,15 @@ def run_cycle(
 ) -> CycleReport:
     report = CycleReport()
     with http_client(settings) as client:
-        for source in prepare_sources(db, settings, only_due=only_due):
-            progress(f"polling {source.name} ({source.kind})")
-            report.polls.append(poll_source(db, client, source))
+        sources = prepare_sources(db, settings, only_due=only_due)
+        report.polls = poll_sources(
+            db,
+            client,
+            sources,
+            workers=settings.http.workers,
+            max_backoff=settings.http.max_backoff,
+            progress=progress,
+        )
     progress("extracting and analysing new articles")
     report.processing = process_articles(db)
     report.alerts_queued = len(enqueue_alerts(db, settings.alerts))

@@ -1,23 +1,34 @@
-"""Poll one source: list its entries, fetch the documents not stored yet, store them as `new`."""
+"""Poll sources: list their entries, fetch the documents not stored yet, store them as `new`.
+
+Sources in backoff are left alone until their next_check; several sources are polled in parallel
+threads, while the shared client's host gate keeps each site's load polite.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chipwatch.connectors.base import Entry
-from chipwatch.connectors.errors import FetchError
+from chipwatch.connectors.charset import html_as_utf8
+from chipwatch.connectors.errors import FetchError, RetryLater
+from chipwatch.connectors.htmllinks import canonical_link
 from chipwatch.connectors.http import HttpClient
 from chipwatch.connectors.kinds import connector_for
 from chipwatch.connectors.urls import canonical_url
 from chipwatch.settings import SourceConfig
-from chipwatch.storage.articles import NewArticle, add_articles, unseen
+from chipwatch.storage.aliases import add_alias, aliased, article_id_by_url
+from chipwatch.storage.articles import NewArticle, add_articles, changed_since_fetch, refresh_article, unseen
 from chipwatch.storage.db import Database
-from chipwatch.storage.sources import record_poll, source_by_name
+from chipwatch.storage.sources import in_backoff, record_poll, source_by_name
 from chipwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
+_HTML = ("text/html", "application/xhtml+xml")
+MAX_REFETCH = 50  # changed articles fetched again per poll; the rest wait for the next one
 
 
 @dataclass
@@ -27,21 +38,39 @@ class PollOutcome:
     new_article_ids: list[int] = field(default_factory=list)
     not_modified: bool = False
     error: str | None = None
+    skipped: bool = False  # in backoff: not contacted this time
+    aliases: int = 0  # entries found to be another URL of a stored article
+    refreshed_article_ids: list[int] = field(default_factory=list)  # stored, changed at the source, fetched again
 
 
-def poll_source(db: Database, client: HttpClient, source: SourceConfig, now: datetime | None = None) -> PollOutcome:
+def poll_source(
+    db: Database,
+    client: HttpClient,
+    source: SourceConfig,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+    max_backoff: timedelta = timedelta(days=1),
+) -> PollOutcome:
     """One poll of one source. Failures are recorded on the source row and returned, never raised,
-    so one bad source cannot stop a cycle; what was stored before stays."""
+    so one bad source cannot stop a cycle; what was stored before stays. A source in backoff is
+    skipped (not contacted) until its next_check, unless `force`."""
     now = now or utcnow()
     outcome = PollOutcome(source=source.name)
     with db.session() as session:
         row = source_by_name(session, source.name)
         source_id, state = row.id, dict(row.state or {})
+        if in_backoff(row, now) and not force:
+            outcome.skipped, outcome.error = True, row.last_error
+            return outcome
     try:
         result = connector_for(source.kind).fetch(source, state, client)
     except (FetchError, NotImplementedError) as exc:
         outcome.error = str(exc)
-        _record(db, source, state=state, error=outcome.error, now=now)
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
+        if isinstance(exc, RetryLater) and retry_after is None:
+            retry_after = 0.0  # asked to slow down without saying how long: back off anyway
+        _record(db, source, state=state, error=outcome.error, now=now, retry_after=retry_after, max_backoff=max_backoff)
         log.warning("source %s: %s", source.name, outcome.error)
         return outcome
 
@@ -51,48 +80,134 @@ def poll_source(db: Database, client: HttpClient, source: SourceConfig, now: dat
         by_key.setdefault(canonical_url(entry.url), entry)
     with db.session() as session:
         fresh = unseen(session, source_id, [(k, e.guid) for k, e in by_key.items()])
-    articles, failures = [], []
+        fresh -= set(aliased(session, fresh))
+        # A date in the future is a timezone slip (feeds without zones), not a change: ignored.
+        claimed = {k: e.updated for k, e in by_key.items() if k not in fresh and e.updated and e.updated <= now}
+        changed = changed_since_fetch(session, claimed) if claimed else {}
+    articles: list[NewArticle] = []
+    links: list[tuple[str, str]] = []  # (alias URL, canonical URL it names)
+    failures: list[str] = []
     for key, entry in by_key.items():
         if key not in fresh:
             continue
         article, failure = _document(client, source, source_id, key, entry)
-        if article is not None:
-            articles.append(article)
         if failure:
             failures.append(failure)
+        if article is None:
+            continue
+        if article.canonical_url != key:
+            links.append((key, article.canonical_url))
+        articles.append(article)
+    refreshed: list[tuple[int, NewArticle]] = []
+    for key, article_id in list(changed.items())[:MAX_REFETCH]:
+        article, failure = _document(client, source, source_id, key, by_key[key])
+        if failure:
+            failures.append(failure)
+        elif article is not None and article.raw is not None:
+            refreshed.append((article_id, article))
     with db.session() as session, session.begin():
-        outcome.new_article_ids = add_articles(session, articles)
+        outcome.new_article_ids, outcome.aliases = _store(session, articles, links)
+        for article_id, article in refreshed:
+            refresh_article(session, article_id, raw=article.raw or b"", content_type=article.content_type)
+            outcome.refreshed_article_ids.append(article_id)
     if failures:
         # Pages that failed are not stored, so the next poll tries them again.
         outcome.error = f"{len(failures)} of {len(fresh)} new documents failed; first: {failures[0]}"
-    _record(db, source, state=result.state, error=outcome.error, now=now)
+    _record(db, source, state=result.state, error=outcome.error, now=now, partial=True, max_backoff=max_backoff)
     return outcome
+
+
+def poll_sources(
+    db: Database,
+    client: HttpClient,
+    sources: Sequence[SourceConfig],
+    *,
+    workers: int = 4,
+    max_backoff: timedelta = timedelta(days=1),
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> list[PollOutcome]:
+    """Poll several sources, `workers` at a time; outcomes in the order of `sources`."""
+
+    def one(source: SourceConfig) -> PollOutcome:
+        progress(f"polling {source.name} ({source.kind})")
+        try:
+            return poll_source(db, client, source, max_backoff=max_backoff)
+        except Exception as exc:  # a bug or a database hiccup in one source must not stop the others
+            log.exception("source %s: unexpected failure", source.name)
+            return PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}")
+
+    if workers <= 1 or len(sources) <= 1:
+        return [one(s) for s in sources]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+        return list(pool.map(one, sources))
+
+
+def _store(session, articles: list[NewArticle], links: list[tuple[str, str]]) -> tuple[list[int], int]:  # type: ignore[no-untyped-def]
+    """Insert new articles, except those whose <link rel=canonical> names one stored already; record
+    each entry URL that differs from its canonical as an alias."""
+    keep: list[NewArticle] = []
+    seen: set[str] = set()
+    for article in articles:
+        if article.canonical_url in seen or article_id_by_url(session, article.canonical_url) is not None:
+            continue
+        seen.add(article.canonical_url)
+        keep.append(article)
+    new_ids = add_articles(session, keep)
+    aliases = 0
+    for alias, target in links:
+        target_id = article_id_by_url(session, target)
+        if target_id is not None and add_alias(session, alias, target_id, "canonical"):
+            aliases += 1
+    return new_ids, aliases
 
 
 def _document(
     client: HttpClient, source: SourceConfig, source_id: int, key: str, entry: Entry
 ) -> tuple[NewArticle | None, str | None]:
-    """The article row for an entry, fetching its page when the source did not include it."""
-    base = dict(
-        source_id=source_id,
-        url=entry.url,
-        canonical_url=key,
-        guid=entry.guid,
-        title=entry.title,
-        published=entry.published,
-    )
+    """The article row for an entry, fetching its page when the source did not include it.
+
+    A fetched HTML page is re-encoded as UTF-8 by the header/BOM/meta rules, and keyed by its own
+    <link rel=canonical> (or final redirect URL) when that differs from the entry's URL.
+    """
+    base = dict(source_id=source_id, url=entry.url, guid=entry.guid, title=entry.title, published=entry.published)
     if entry.error:
-        return NewArticle(**base, content_type=entry.content_type, raw=None, error=entry.error), None
+        return NewArticle(**base, canonical_url=key, content_type=entry.content_type, raw=None, error=entry.error), None
     if entry.content is not None:
-        return NewArticle(**base, content_type=entry.content_type, raw=entry.content), None
+        return NewArticle(**base, canonical_url=key, content_type=entry.content_type, raw=entry.content), None
     try:
         resp = client.get(entry.url, max_bytes=source.max_bytes)
     except FetchError as exc:
         return None, str(exc)
-    return NewArticle(**base, content_type=resp.content_type, raw=resp.content), None
+    content, ctype = resp.content, resp.content_type
+    canonical = key
+    if (ctype or "").split(";")[0].strip().lower() in _HTML:
+        content, ctype = html_as_utf8(content, ctype)
+        declared = canonical_link(content, ctype, resp.url)
+        canonical = canonical_url(declared or resp.url)
+    return NewArticle(**base, canonical_url=canonical, content_type=ctype, raw=content), None
 
 
-def _record(db: Database, source: SourceConfig, *, state: dict, error: str | None, now: datetime) -> None:
+def _record(
+    db: Database,
+    source: SourceConfig,
+    *,
+    state: dict,
+    error: str | None,
+    now: datetime,
+    partial: bool = False,
+    retry_after: float | None = None,
+    max_backoff: timedelta = timedelta(days=1),
+) -> None:
     with db.session() as session, session.begin():
         row = source_by_name(session, source.name)
-        record_poll(session, row, state=state, error=error, next_check=now + source.every, now=now)
+        record_poll(
+            session,
+            row,
+            state=state,
+            error=error,
+            next_check=now + source.every,
+            now=now,
+            partial=partial,
+            retry_after=retry_after,
+            max_backoff=max_backoff,
+        )

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chipwatch.analysis.document import analyse_bytes
+from chipwatch.pipeline.dedup import find_original
+from chipwatch.storage.aliases import mark_duplicate, set_simhash
 from chipwatch.storage.articles import articles_to_process, mark_failed, mark_processed
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import Database
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 class ProcessOutcome:
     processed: int = 0
     failed: int = 0
+    duplicates: int = 0  # re-posts of stored articles: recorded as aliases, not analysed again
     new_claim_ids: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -45,6 +48,14 @@ def process_articles(db: Database, ids: Sequence[int] | None = None, limit: int 
             outcome.errors.append(reason)
             log.warning("%s", reason)
             continue
+        with db.session() as session, session.begin():
+            original, reason, fingerprint = find_original(session, article_id, doc.content_hash, doc.extracted.text)
+            if original is not None:
+                mark_duplicate(session, article_id, original, reason, fingerprint)
+                outcome.duplicates += 1
+                continue
+            if fingerprint is not None:
+                set_simhash(session, article_id, fingerprint)
         claims = [c.to_json() for c in doc.analysis.claims]
         with db.session() as session, session.begin():
             outcome.new_claim_ids += add_claims(session, article_id, key, doc.analysis.language, claims)

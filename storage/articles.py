@@ -69,6 +69,34 @@ def add_articles(session: Session, articles: Sequence[NewArticle]) -> list[int]:
     return insert_ignore(session, Article, rows, ["canonical_url"])
 
 
+def changed_since_fetch(session: Session, updated: dict[str, datetime]) -> dict[str, int]:
+    """Of canonical URLs with the time their source says they changed, the stored articles fetched
+    before that change (duplicates excluded: their original is the one that matters)."""
+    out: dict[str, int] = {}
+    keys = list(updated)
+    for start in range(0, len(keys), 200):
+        batch = keys[start : start + 200]
+        stmt = select(Article.canonical_url, Article.id, Article.fetched_at).where(
+            Article.canonical_url.in_(batch), Article.status != "duplicate"
+        )
+        for url, article_id, fetched_at in session.execute(stmt).all():
+            if fetched_at is not None and fetched_at.tzinfo is None:
+                fetched_at = fetched_at.replace(tzinfo=updated[url].tzinfo)
+            if fetched_at is None or fetched_at < updated[url]:
+                out[url] = article_id
+    return out
+
+
+def refresh_article(session: Session, article_id: int, *, raw: bytes, content_type: str | None) -> None:
+    """New bytes for a changed article: back to `new`, so processing reads it again. Claims are keyed
+    by (article, sentence), so only sentences that are new produce new claims and alerts."""
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(raw=raw, content_type=content_type, status="new", error=None, fetched_at=utcnow())
+    )
+
+
 def articles_to_process(session: Session, limit: int = 500, ids: Sequence[int] | None = None) -> list[Article]:
     """Articles waiting for extraction and analysis, oldest first (optionally only these ids)."""
     stmt = select(Article).where(Article.status == "new").order_by(Article.id).limit(limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chipwatch.storage.types import UTCDateTime, utcnow
@@ -53,9 +53,26 @@ class Article(Base):
     text: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)  # new | processed | error
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)  # new|processed|error|duplicate
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 64-bit simhash of the normalised text (signed, as databases store BIGINT): near-duplicate search.
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    # Set on a re-post of an article already stored: the row keeps its URL key but no text or claims.
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", name="fk_articles_duplicate_of"))
+
+
+class ArticleAlias(Base):
+    """Another URL under which a stored article was found: a <link rel=canonical> redirect, an
+    exact re-post (same text) or a near-duplicate (spun wording, new title). Keyed by canonical URL."""
+
+    __tablename__ = "article_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # canonical | same-text | near-duplicate
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Claim(Base):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -60,19 +61,59 @@ def record_poll(
     error: str | None,
     next_check: datetime | None,
     now: datetime | None = None,
+    partial: bool = False,
+    retry_after: float | None = None,
+    max_backoff: timedelta = timedelta(days=1),
+    rand: Callable[[], float] = random.random,
 ) -> None:
-    """Store the outcome of one poll: the connector's next state, or the error and a failure count."""
-    source.last_checked = now or utcnow()
+    """Store the outcome of one poll: the connector's next state, or the error and a failure count.
+
+    A failed poll counts a failure. The first failure keeps the regular `next_check` (status
+    `error`); from the second in a row, or when the server sent Retry-After, the source is in
+    `backoff`: the interval doubles per failure (with +-20% jitter so many sources failing together
+    do not return together), capped at `max_backoff`, and never earlier than Retry-After asked.
+    `partial` (some documents failed, the listing worked) is an error without backoff.
+    """
+    now = now or utcnow()
+    source.last_checked = now
     source.next_check = next_check
     source.state = dict(state)
-    if error:
+    if error and not partial:
         source.failures = (source.failures or 0) + 1
+        source.last_error = error[:2000]
+        source.status = "error"
+        if next_check is not None and (source.failures > 1 or retry_after is not None):
+            interval = next_check - now
+            source.next_check = now + backoff_delay(source.failures, interval, max_backoff, retry_after, rand)
+            source.status = "backoff"
+    elif error:
+        source.failures = 0
         source.status = "error"
         source.last_error = error[:2000]
     else:
         source.failures = 0
         source.status = "ok"
         source.last_error = None
+
+
+def backoff_delay(
+    failures: int,
+    interval: timedelta,
+    max_backoff: timedelta,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> timedelta:
+    """interval * 2^(failures-1), jittered by +-20%, capped at max_backoff; at least Retry-After."""
+    base = interval.total_seconds() * 2 ** min(max(failures - 1, 0), 20)
+    delay = min(base * (0.8 + 0.4 * rand()), max_backoff.total_seconds())
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=delay)
+
+
+def in_backoff(source: Source, now: datetime) -> bool:
+    """True while a backed-off source's next_check lies ahead: pollers leave it alone until then."""
+    return source.status == "backoff" and source.next_check is not None and source.next_check > now
 
 
 def source_summaries(session: Session) -> list[dict[str, Any]]:

@@ -1,0 +1,162 @@
+"""Ingestion benchmark on loopback: N feeds polled twice by chipwatch vs. a naive feedparser loop,
+and the peak memory of a cycle over the hostile set. Bounded; prints figures, asserts nothing.
+
+    python bench/ingest.py [--feeds 500] [--items 20]
+
+Figures are ratios within one run (same machine, same moment), so they travel between machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import resource
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import feedparser
+import httpx
+
+from chipwatch.loopback import LoopbackServer
+from chipwatch.pipeline.cycle import run_cycle
+from chipwatch.settings import settings_from_dict
+from chipwatch.storage.db import open_database
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.bytes_sent = 0
+        self.requests = 0
+        self.lock = threading.Lock()
+
+    def handle(self, req):  # type: ignore[no-untyped-def]
+        status, headers, body = self.routes.get(req.path, (404, {}, b""))
+        etag = headers.get("ETag")
+        if etag and req.headers.get("If-None-Match") == etag:
+            status, body = 304, b""
+        with self.lock:
+            self.requests += 1
+            self.bytes_sent += len(body)
+        return status, headers, body
+
+
+# A realistic item summary (~1 KB): feeds on the web carry one per entry.
+_DESCRIPTION = (
+    "英伟达股价暴跌近17%，市值单日蒸发近6000亿美元。" * 8 + "Analysts expect capex to keep rising. " * 10
+).strip()
+
+
+def feed_body(base: str, i: int, items: int) -> bytes:
+    entries = "".join(
+        f"<item><title>feed {i} item {k} 英伟达</title><link>{base}/a/{k}</link><guid>{i}-{k}</guid>"
+        f"<pubDate>Mon, 27 Jan 2025 08:{k % 60:02d}:00 +0800</pubDate>"
+        f"<description>{_DESCRIPTION}</description></item>"
+        for k in range(items)
+    )
+    head = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>f{i}</title>'
+    return f"{head}{entries}</channel></rss>".encode()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feeds", type=int, default=500)
+    ap.add_argument("--items", type=int, default=20)
+    args = ap.parse_args()
+    site = Counting()
+    with LoopbackServer(site.handle) as server, tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.feeds):
+            site.routes[f"/f/{i}.xml"] = (
+                200,
+                {"Content-Type": "application/rss+xml", "ETag": f'"f{i}"'},
+                feed_body(server.url, i, args.items),
+            )
+        # Every feed links to the same article pages, so the first (setup) cycle stores them once and
+        # stays short; the second cycle, the one measured, is the same whatever the links.
+        for k in range(args.items):
+            site.routes[f"/a/{k}"] = (200, {"Content-Type": "text/plain; charset=utf-8"}, b"article")
+        urls = [f"{server.url}/f/{i}.xml" for i in range(args.feeds)]
+
+        # Naive: fetch and feedparser.parse every feed, every time (no validators kept).
+        site.bytes_sent = site.requests = 0
+        start = time.perf_counter()
+        with httpx.Client() as client:
+            for url in urls:
+                feedparser.parse(client.get(url).content)
+        naive_s, naive_bytes, naive_parses = time.perf_counter() - start, site.bytes_sent, len(urls)
+
+        settings = settings_from_dict(
+            {
+                "database": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                "sources": [{"name": f"f{i}", "kind": "feed", "url": u} for i, u in enumerate(urls)],
+                "http": {"allow_private_networks": True},
+            }
+        )
+        db = open_database(settings.database)
+        try:
+            start = time.perf_counter()
+            run_cycle(db, settings)
+            cold_s = time.perf_counter() - start
+            site.bytes_sent = site.requests = 0
+            start = time.perf_counter()
+            second = run_cycle(db, settings)
+            warm_s, warm_bytes, warm_requests = time.perf_counter() - start, site.bytes_sent, site.requests
+        finally:
+            db.dispose()
+        warm_parses = sum(1 for p in second.polls if not p.not_modified)
+
+        print(f"feeds: {args.feeds} x {args.items} items")
+        print(
+            f"naive loop (fetch + feedparser.parse each): {naive_s:.2f} s, "
+            f"{naive_bytes} body bytes, {naive_parses} parses"
+        )
+        print(f"chipwatch first cycle (setup: feeds listed, {args.items} shared articles stored): {cold_s:.2f} s")
+        print(
+            f"chipwatch second cycle: {warm_s:.2f} s, {warm_requests} requests, "
+            f"{warm_bytes} body bytes, {warm_parses} parses"
+        )
+        print(f"second poll vs naive: {naive_s / warm_s:.1f}x faster, body bytes {warm_bytes}/{naive_bytes}")
+        hostile_peak(server.url, site, tmp)
+
+
+def hostile_peak(base: str, site: Counting, tmp: str) -> None:
+    """Peak Python memory of one cycle over the hostile set (tracemalloc)."""
+    mb = 1_000_000
+    site.routes.update(
+        {
+            "/h/big.xml": (200, {"Content-Type": "application/rss+xml"}, b"<rss>" + b"A" * (20 * mb)),
+            "/h/bomb.xml": (200, {"Content-Encoding": "gzip"}, gzip.compress(b"\0" * (50 * mb), 1)),
+            "/h/html.xml": (200, {"Content-Type": "application/rss+xml"}, b"<!DOCTYPE html><html></html>"),
+            "/h/loop": (302, {"Location": "/h/loop2"}, b""),
+            "/h/loop2": (302, {"Location": "/h/loop"}, b""),
+            "/h/429": (429, {"Retry-After": "60"}, b""),
+            "/h/trunc.xml": (200, {"Content-Type": "application/rss+xml"}, feed_body(base, 0, 5)[:-50]),
+        }
+    )
+    names = ["big.xml", "bomb.xml", "html.xml", "loop", "429", "trunc.xml"]
+    settings = settings_from_dict(
+        {
+            "database": f"sqlite:///{Path(tmp) / 'hostile.db'}",
+            "sources": [{"name": n, "kind": "feed", "url": f"{base}/h/{n}"} for n in names],
+            "http": {"allow_private_networks": True, "max_bytes": 5 * mb},
+        }
+    )
+    db = open_database(settings.database)
+    tracemalloc.start()
+    try:
+        report = run_cycle(db, settings)
+    finally:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        db.dispose()
+    errors = sum(1 for p in report.polls if p.error)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000  # kB on Linux
+    print(f"hostile cycle: {len(names)} sources, {errors} recorded errors, peak traced memory {peak / mb:.1f} MB")
+    print(f"peak RSS of the whole benchmark process (upper bound for the hostile cycle): {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

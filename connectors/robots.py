@@ -1,0 +1,74 @@
+"""robots.txt, fetched once per site and cycle through the shared client, parsed by protego.
+
+RFC 9309: a robots.txt that is missing (4xx) allows everything; one that cannot be read
+(5xx, timeout) disallows everything for now, so an overloaded site is left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from chipwatch.connectors.errors import FetchError, RetryLater, RobotsDisallowed
+
+if TYPE_CHECKING:
+    from chipwatch.connectors.http import HttpClient
+
+_HTTP_STATUS = "HTTP "
+
+
+class RobotsCache:
+    def __init__(self, client: HttpClient) -> None:
+        self._client = client
+        self._rules: dict[str, Protego | bool] = {}  # origin -> parsed rules, True (allow all), False (deny all)
+        self._lock = threading.Lock()
+
+    def allowed(self, url: str) -> bool:
+        rules = self._rules_for(url)
+        if isinstance(rules, bool):
+            return rules
+        return bool(rules.can_fetch(url, self._agent()))
+
+    def check(self, url: str) -> None:
+        """Raise RobotsDisallowed when robots.txt forbids `url` for our user agent; apply its
+        Crawl-delay to the host gate."""
+        delay = self.crawl_delay(url)
+        if delay:
+            self._client.gate.slow_down(urlsplit(url).hostname or "", delay)
+        if not self.allowed(url):
+            parts = urlsplit(url)
+            raise RobotsDisallowed(
+                f"robots.txt of {parts.netloc} disallows {parts.path or '/'}; "
+                "set `robots: false` on the source only if the site owner agrees"
+            )
+
+    def crawl_delay(self, url: str) -> float | None:
+        rules = self._rules_for(url)
+        if isinstance(rules, bool):
+            return None
+        delay = rules.crawl_delay(self._agent())
+        return float(delay) if delay is not None else None
+
+    def _agent(self) -> str:
+        return self._client.options.user_agent.split("/")[0] or "chipwatch"
+
+    def _rules_for(self, url: str) -> Protego | bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            if origin in self._rules:
+                return self._rules[origin]
+        rules: Protego | bool
+        try:
+            resp = self._client.get(f"{origin}/robots.txt", max_bytes=self._client.options.robots_max_bytes)
+            rules = Protego.parse(resp.content.decode("utf-8", errors="replace"))
+        except FetchError as exc:
+            text = str(exc)
+            # A missing robots.txt (404, 410, 401, 403 ...) means no restrictions.
+            rules = not isinstance(exc, RetryLater) and text.startswith(_HTTP_STATUS) and text[5:6] == "4"
+        with self._lock:
+            self._rules[origin] = rules
+        return rules
