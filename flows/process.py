@@ -1,0 +1,111 @@
+"""The `process` flow: claim new articles, extract and analyse them in parallel, store, queue alerts.
+
+Triggered by `chipwatch.article.new` (the ids in the event payload); `poll` also calls it for
+articles an event never reached. Claims go through the database, so any number of runs on any
+number of workers never do an article twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chipwatch.flows.alert_tasks import queue_alerts
+from chipwatch.flows.events import announce_notable_claims
+from chipwatch.flows.resources import database_for, settings_for
+from chipwatch.pipeline.process import (
+    DEFAULT_BATCH,
+    Analysed,
+    PendingArticle,
+    ProcessOutcome,
+    analyse_pending,
+    claim_batch,
+    default_worker_id,
+    store_analysed,
+)
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+LEASE_MINUTES = 5.0
+# Threads, not Dask processes: bench/task_runner.py shows why (README, "Parallel analysis").
+ANALYSIS_THREADS = 4
+
+
+@task(name="claim articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=60)
+def claim(config: str, worker: str, ids: list[int] | None, limit: int, lease_minutes: float) -> list[PendingArticle]:
+    db = database_for(settings_for(config).database)
+    pending = claim_batch(db, worker, lease=timedelta(minutes=lease_minutes), limit=limit, ids=ids)
+    if pending:
+        get_run_logger().info("claimed articles %s", [p.id for p in pending])
+    return pending
+
+
+@task(name="analyse article", task_run_name="analyse article {article.id}", cache_policy=NO_CACHE, timeout_seconds=120)
+def analyse(article: PendingArticle) -> Analysed:
+    return analyse_pending(article)
+
+
+@task(name="store results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=300)
+def store(config: str, worker: str, results: list[Analysed]) -> ProcessOutcome:
+    db = database_for(settings_for(config).database)
+    log = get_run_logger()
+    out = ProcessOutcome()
+    for result in results:
+        one = store_analysed(db, result, worker)
+        if one.failed:
+            log.warning("article %s: %s", result.article.id, result.error)
+        elif one.taken_over:
+            log.info("article %s was finished by another worker; result dropped", result.article.id)
+        else:
+            log.info("article %s: %d new claims", result.article.id, len(one.new_claim_ids))
+        out.add(one)
+    return out
+
+
+def _gather(pending: list[PendingArticle], futures: Any) -> list[Analysed]:
+    """Results in order; an analysis that crashed (not just "no text") is recorded on its article."""
+    results = []
+    for article, future in zip(pending, futures, strict=True):
+        try:
+            results.append(future.result())
+        except Exception as exc:
+            results.append(Analysed(article, None, f"analysis crashed: {type(exc).__name__}: {exc}"))
+    return results
+
+
+@flow(
+    name="process",
+    flow_run_name="process articles",
+    task_runner=ThreadPoolTaskRunner(max_workers=ANALYSIS_THREADS),
+    timeout_seconds=3600,
+)
+def process(
+    config: str = "chipwatch.yaml",
+    article_ids: list[int] | None = None,
+    limit: int = 500,
+    batch: int = DEFAULT_BATCH,
+    lease_minutes: float = LEASE_MINUTES,
+) -> dict[str, Any]:
+    """Process the given articles (or any waiting ones), then queue alerts and announce notable claims."""
+    worker = default_worker_id()
+    outcome = ProcessOutcome()
+    while outcome.processed + outcome.failed + outcome.taken_over < limit:
+        pending = claim(config, worker, article_ids, min(batch, limit), lease_minutes)
+        if not pending:
+            break
+        results = _gather(pending, analyse.map(pending))
+        outcome.add(store(config, worker, results))
+    queued = queue_alerts(config) if outcome.new_claim_ids else 0
+    if outcome.notable_claim_ids or queued:
+        announce_notable_claims(outcome.notable_claim_ids)
+    return {
+        "worker": worker,
+        "processed": outcome.processed,
+        "failed": outcome.failed,
+        "taken_over": outcome.taken_over,
+        "claims": outcome.new_claim_ids,
+        "notable": outcome.notable_claim_ids,
+        "alerts_queued": queued,
+        "errors": outcome.errors,
+    }
