@@ -107,13 +107,15 @@ def start_stack(
     config: str,
     *,
     workers: int = 2,
+    runs_per_worker: int = 2,
     home: Path,
     port: int = DEFAULT_PORT,
     prefect_db: str = DEFAULT_PREFECT_DB,
     say: object = print,
 ) -> StackState:
     """Start server, pool, deployments and workers; return the recorded state. Stops what it
-    started if a step fails."""
+    started if a step fails. Each worker runs at most `runs_per_worker` flow runs at once (each is
+    a process: unlimited runs would swamp a small machine)."""
     from chipwatch.redact import mask_url
     from chipwatch.settings import load_settings
 
@@ -125,6 +127,7 @@ def start_stack(
     ensure_prefect_database(prefect_db)
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    (home / "prefect-home").mkdir(exist_ok=True)
     api_url = f"http://127.0.0.1:{port}/api"
     env = prefect_env(home, api_url)
     state = StackState(str(home), api_url, config, mask_url(prefect_db), 0, [], {}, time.time())
@@ -144,7 +147,8 @@ def start_stack(
         for i in range(1, workers + 1):
             log = logs / f"worker-{i}.log"
             name = f"chipwatch-worker-{i}"
-            state.workers.append(_spawn(["worker", "start", "--pool", POOL, "--name", name], env, log, cwd=root))
+            args = ["worker", "start", "--pool", POOL, "--name", name, "--limit", str(runs_per_worker)]
+            state.workers.append(_spawn(args, env, log, cwd=root))
             state.logs[name] = str(log)
             write_state(home, state)
         _say(say, f"{workers} worker(s) polling pool {POOL}; UI at {api_url.removesuffix('/api')}")

@@ -12,8 +12,9 @@ from prefect.events import emit_event
 
 ARTICLE_NEW = "chipwatch.article.new"
 CLAIM_NOTABLE = "chipwatch.claim.notable"
-# One event per this many ids: a process run per event keeps runs short and spreads them over workers.
-EVENT_BATCH = 100
+# One event per this many ids, so one `process` run per event. A run costs seconds to start (a new
+# process importing Prefect), so batches are large; several events still spread over workers.
+EVENT_BATCH = 250
 
 
 def announce_new_articles(source: str, article_ids: Sequence[int], batch: int = EVENT_BATCH) -> int:

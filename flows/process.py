@@ -29,7 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 LEASE_MINUTES = 5.0
 # Threads, not Dask processes: bench/task_runner.py shows why (README, "Parallel analysis").
-ANALYSIS_THREADS = 4
+ANALYSIS_THREADS = 2
 
 
 @task(name="claim articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=60)
@@ -41,9 +41,18 @@ def claim(config: str, worker: str, ids: list[int] | None, limit: int, lease_min
     return pending
 
 
-@task(name="analyse article", task_run_name="analyse article {article.id}", cache_policy=NO_CACHE, timeout_seconds=120)
-def analyse(article: PendingArticle) -> Analysed:
-    return analyse_pending(article)
+# One task per slice of a batch, not per article: a task run costs Prefect bookkeeping (states,
+# events, logs to the API) that outweighs the ~15 ms an article takes. No timeout: it cannot
+# interrupt a worker thread (Prefect warns on every run); the flow has one.
+@task(name="analyse articles", task_run_name="analyse articles {first_id}..", cache_policy=NO_CACHE)
+def analyse(articles: list[PendingArticle], first_id: int) -> list[Analysed]:
+    results = []
+    for article in articles:
+        try:
+            results.append(analyse_pending(article))
+        except Exception as exc:  # a bug in analysis is recorded on the article, not fatal for the batch
+            results.append(Analysed(article, None, f"analysis crashed: {type(exc).__name__}: {exc}"))
+    return results
 
 
 @task(name="store results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=300)
@@ -51,27 +60,28 @@ def store(config: str, worker: str, results: list[Analysed]) -> ProcessOutcome:
     db = database_for(settings_for(config).database)
     log = get_run_logger()
     out = ProcessOutcome()
+    taken_over = []
     for result in results:
         one = store_analysed(db, result, worker)
         if one.failed:
             log.warning("article %s: %s", result.article.id, result.error)
-        elif one.taken_over:
-            log.info("article %s was finished by another worker; result dropped", result.article.id)
-        else:
-            log.info("article %s: %d new claims", result.article.id, len(one.new_claim_ids))
+        if one.taken_over:
+            taken_over.append(result.article.id)
         out.add(one)
+    log.info(
+        "stored %d articles (%d failed), %d new claims (%d notable)%s",
+        out.processed + out.failed,
+        out.failed,
+        len(out.new_claim_ids),
+        len(out.notable_claim_ids),
+        f"; finished by another worker first: {taken_over}" if taken_over else "",
+    )
     return out
 
 
-def _gather(pending: list[PendingArticle], futures: Any) -> list[Analysed]:
-    """Results in order; an analysis that crashed (not just "no text") is recorded on its article."""
-    results = []
-    for article, future in zip(pending, futures, strict=True):
-        try:
-            results.append(future.result())
-        except Exception as exc:
-            results.append(Analysed(article, None, f"analysis crashed: {type(exc).__name__}: {exc}"))
-    return results
+def _slices(pending: list[PendingArticle], n: int) -> list[list[PendingArticle]]:
+    """`n` interleaved slices of about equal work (articles are sorted by id, not by size)."""
+    return [s for s in (pending[i::n] for i in range(n)) if s]
 
 
 @flow(
@@ -94,7 +104,9 @@ def process(
         pending = claim(config, worker, article_ids, min(batch, limit), lease_minutes)
         if not pending:
             break
-        results = _gather(pending, analyse.map(pending))
+        slices = _slices(pending, ANALYSIS_THREADS)
+        futures = [analyse.submit(part, part[0].id) for part in slices]
+        results = [r for f in futures for r in f.result()]
         outcome.add(store(config, worker, results))
     queued = queue_alerts(config) if outcome.new_claim_ids else 0
     if outcome.notable_claim_ids or queued:
