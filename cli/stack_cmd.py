@@ -24,6 +24,8 @@ POOL = "chipwatch-local"
 DEFAULT_PORT = 4200
 DEFAULT_PREFECT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect"
 STATE_FILE = "stack.json"
+# Processes started by this Python process, by PID (the state file keeps only the PIDs).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class StackError(RuntimeError):
@@ -232,6 +234,7 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = N
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+    _CHILDREN[proc.pid] = proc
     return proc.pid
 
 
@@ -265,12 +268,9 @@ def _wait_healthy(api_url: str, pid: int, log: Path, timeout: float = 180.0) -> 
 
 
 def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap our own child if it has exited
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (another shell started the stack)
+    child = _CHILDREN.get(pid)
+    if child is not None:  # started by this process: its handle knows best
+        return child.poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -283,9 +283,10 @@ def _alive(pid: int) -> bool:
 def _is_prefect(pid: int) -> bool:
     """Guards against signalling a stranger after PID reuse: ours run `python -m prefect`."""
     try:
-        return b"prefect" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True  # no /proc: trust the recorded id
+    return not cmdline or b"prefect" in cmdline  # empty while a process execs or exits
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

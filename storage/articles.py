@@ -101,8 +101,8 @@ def claim_articles(
     """Lease up to `limit` waiting articles (oldest first, optionally only `ids`) to `worker_id`.
 
     Concurrent claimers never get the same row: on PostgreSQL the candidates are locked with
-    `FOR UPDATE SKIP LOCKED` (others skip them instead of waiting); on SQLite the claim is one
-    conditional UPDATE, and SQLite runs one writer at a time, so the re-checked WHERE is atomic there.
+    `FOR UPDATE SKIP LOCKED` (others skip them instead of waiting); on SQLite the claim runs under
+    the database's single write lock, and the UPDATE re-checks that each row is still free.
     A worker that dies keeps its rows only until `lease` runs out; then they are claimable again.
     An article claimed `max_attempts` times without finishing is marked `error` (it likely kills its
     worker) instead of being retried forever.
@@ -111,16 +111,21 @@ def claim_articles(
     before it writes cannot wait for the write lock.
     """
     now = now or utcnow()
-    dialect = session.get_bind().dialect.name
+    # On SQLite this UPDATE also takes the database's write lock first, so the rest runs alone.
     _give_up_abandoned(session, now, max_attempts)
     candidates = select(Article.id).where(_free(now)).order_by(Article.id).limit(limit)
     if ids is not None:
         candidates = candidates.where(Article.id.in_(list(ids)))
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # Two statements, not `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`:
+    # PostgreSQL may rescan such a subquery and then update far more than `limit` rows.
+    chosen = list(session.scalars(candidates))
+    if not chosen:
+        return []
     stmt = (
         update(Article)
-        .where(Article.id.in_(candidates.scalar_subquery()), _free(now))
+        .where(Article.id.in_(chosen), _free(now))
         .values(claimed_by=worker_id, lease_until=now + lease, attempts=Article.attempts + 1)
         .returning(Article.id)
         .execution_options(synchronize_session=False)

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -143,4 +143,26 @@ def test_two_workers_over_1000_articles_do_each_once_and_deliver_each_alert_once
     time.sleep(3)
     got = _alert_ids(stack.receiver.received, "/bulk/")
     assert Counter(got) == Counter(a.dedup_key for a in alerts)  # each alert delivered exactly once
+    db.dispose()
+
+
+def test_poll_processes_articles_whose_event_was_lost(stack: Any) -> None:
+    """No event for this article: the next `poll` run finds it waiting too long and processes it."""
+    db = open_database(stack.app_db)
+    url = f"{stack.site_url}/lost/{uuid.uuid4().hex[:8]}.html"
+    with db.session() as s, s.begin():
+        src = sync_sources(s, [SourceSpec("manual", "feed", f"{stack.site_url}/manual.xml")])["manual"]
+        [article_id] = add_articles(
+            s, [NewArticle(src.id, url, url, None, "t", None, "text/html; charset=utf-8", NOTABLE.encode())]
+        )
+        s.get_one(Article, article_id).fetched_at = datetime.now(UTC) - timedelta(minutes=10)
+
+    _run_deployment(stack.api_url, "poll/poll", {"only_due": True})
+
+    def done() -> bool:
+        with db.session() as s:
+            return s.get_one(Article, article_id).status == "processed"
+
+    _wait("the stale article processed by poll's fallback", done, 120, stack.home)
+    _wait("its alert at the receiver", lambda: bool(_alert_ids(stack.receiver.received, url)), 90, stack.home)
     db.dispose()

@@ -52,6 +52,7 @@ def test_two_concurrent_claimers_take_each_article_exactly_once(db: Database) ->
                     batch = [a.id for a in claim_articles(s, worker, LEASE, limit=25)]
                 if not batch:
                     return
+                assert len(batch) <= 25
                 taken[worker] += batch
                 for article_id in batch:
                     assert _finish(db, article_id, worker)
@@ -90,6 +91,14 @@ def test_a_dead_workers_articles_are_claimed_again_after_the_lease(db: Database)
     with db.session() as s:
         first = s.get_one(Article, ids[0])
         assert (first.status, first.claimed_by, first.attempts) == ("processed", "alive", 2)
+
+
+def test_a_claim_takes_at_most_limit_articles(db: Database) -> None:
+    ids = _articles(db, 30)
+    with db.session() as s, s.begin():
+        assert [a.id for a in claim_articles(s, "w1", LEASE, limit=10)] == ids[:10]
+    with db.session() as s, s.begin():
+        assert [a.id for a in claim_articles(s, "w2", LEASE, limit=10, ids=ids)] == ids[10:20]
 
 
 def test_claims_respect_ids_and_released_articles_are_free_at_once(db: Database) -> None:
