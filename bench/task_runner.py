@@ -3,8 +3,9 @@
 Runs the same batch of article pages through `analyse_pending` four ways, in this process:
 sequential (the baseline), a thread pool (what Prefect's ThreadPoolTaskRunner uses), a thread pool
 driven by Prefect's ThreadPoolTaskRunner itself (tasks per slice, as the `process` flow submits them),
-and a process pool (the model of prefect-dask's local cluster, which runs tasks in worker processes;
-without its scheduler start-up and serialisation costs, so it is an upper bound for Dask here).
+and process pools (the model of prefect-dask's local cluster, which runs tasks in worker processes;
+without its scheduler and serialisation costs, so an upper bound for Dask here): warm (forked from
+this already warmed-up process) and cold (fresh interpreters, as a flow run's own cluster would be).
 Prints seconds and the speed-up against the baseline. Bounded: a few hundred pages.
 
     python bench/task_runner.py [--pages 200] [--workers 2] [--no-prefect]
@@ -13,6 +14,7 @@ Prints seconds and the speed-up against the baseline. Bounded: a few hundred pag
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -88,11 +90,13 @@ def main() -> None:
     with ProcessPoolExecutor(n) as pool:
         list(pool.map(analyse_slice, [pending[:7]] * n))  # start and warm the workers first
         timed(f"process pool ({n} processes, warm)", lambda: list(pool.map(analyse_slice, slices)), base)
+    # Fresh interpreters, as Dask's nanny-started workers are: each pays imports and the analysis
+    # libraries' warm-up (language model, stop lists) before its first article.
     cold = time.perf_counter()
-    with ProcessPoolExecutor(n) as pool:
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(analyse_slice, slices))
     took = time.perf_counter() - cold
-    print(f"{f'process pool ({n} processes, incl. start-up)':<42} {took:7.2f} s  x{base / took:.2f} vs sequential")
+    print(f"{f'process pool ({n} fresh processes, cold)':<42} {took:7.2f} s  x{base / took:.2f} vs sequential")
     if not args.no_prefect:
         run_prefect(pending, n)
 
