@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 pytestmark = pytest.mark.slow
 
-N = 200
+N = 120
 WORKER = """
 import json, sys
 from chipwatch.storage.db import open_database
