@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     ar.add_argument("ids", nargs="*", type=int, metavar="ID")
     ar.add_argument("--dead", action="store_true", help="re-queue every dead alert")
     ar.add_argument("--config", required=True)
+
+    st = sub.add_parser("stack", help="a local Prefect server, work pool, deployments and workers on loopback")
+    st.add_argument("action", choices=["up", "down", "status"])
+    st.add_argument("--config", help="config file the deployments use (default: $CHIPWATCH_CONFIG)")
+    st.add_argument("--workers", type=int, default=2, help="number of Prefect workers (default 2)")
+    st.add_argument("--home", help="where the stack keeps its state and logs")
+    st.add_argument("--port", type=int, default=4200, help="Prefect API port on 127.0.0.1 (default 4200)")
+    st.add_argument(
+        "--prefect-database",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect",
+        help="the Prefect server's own database (created if missing)",
+    )
     return p
 
 
@@ -98,6 +110,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         from chipwatch.run_cmd import run
 
         return run(args.config, once=args.once, use_prefect=args.prefect)
+    if args.verb == "stack":
+        from chipwatch.stack_cmd import run_stack
+
+        return run_stack(
+            args.action,
+            config=args.config,
+            workers=args.workers,
+            home=args.home,
+            port=args.port,
+            prefect_db=args.prefect_database,
+        )
 
     from chipwatch.settings import load_settings
     from chipwatch.storage.db import open_database

@@ -1,19 +1,32 @@
-"""Process stored articles: extract text, analyse, store claims, mark each article done or failed."""
+"""Process stored articles: claim, extract text, analyse, store claims, mark each article done or failed.
+
+Three steps, so an orchestrator can run the middle one in parallel (the Prefect `process` flow does):
+`claim_batch` leases articles to one worker, `analyse_pending` is pure CPU work, `store_analysed`
+writes the outcome only while the worker still holds the lease. `process_articles` chains them.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from chipwatch.analysis.document import analyse_bytes
+from chipwatch.analysis.document import AnalysedDocument, analyse_bytes
 from chipwatch.pipeline.dedup import find_original
 from chipwatch.storage.aliases import mark_duplicate, set_simhash
-from chipwatch.storage.articles import articles_to_process, mark_failed, mark_processed
-from chipwatch.storage.claims import add_claims
+from chipwatch.storage.articles import claim_articles, mark_failed, mark_processed, release_articles
+from chipwatch.storage.claims import add_claims, claims_by_ids
 from chipwatch.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# Long enough for a batch on a slow machine; short enough that a dead worker's articles move on soon.
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_BATCH = 50
 
 
 @dataclass
@@ -23,49 +36,153 @@ class ProcessOutcome:
     duplicates: int = 0  # re-posts of stored articles: recorded as aliases, not analysed again
     new_claim_ids: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notable_claim_ids: list[int] = field(default_factory=list)
+    taken_over: int = 0  # articles another worker finished after this one's lease ran out
+
+    def add(self, other: ProcessOutcome) -> None:
+        self.processed += other.processed
+        self.failed += other.failed
+        self.duplicates += other.duplicates
+        self.new_claim_ids += other.new_claim_ids
+        self.errors += other.errors
+        self.notable_claim_ids += other.notable_claim_ids
+        self.taken_over += other.taken_over
 
 
-def process_articles(db: Database, ids: Sequence[int] | None = None, limit: int = 500) -> ProcessOutcome:
-    """Analyse articles waiting in state `new` (all of them, or only `ids`).
+@dataclass(frozen=True)
+class PendingArticle:
+    """What analysis needs of an article row, detached from the session."""
 
-    Each article commits on its own, so a failure or a crash loses at most the one in hand, and a
-    rerun skips what is done (claims are keyed by fingerprint).
-    """
-    outcome = ProcessOutcome()
-    with db.session() as session:
-        pending = [
-            (a.id, a.canonical_url, a.url, a.title, a.content_type, a.raw)
-            for a in articles_to_process(session, limit=limit, ids=ids)
-        ]
-    for article_id, key, url, title, ctype, raw in pending:
-        try:
-            doc = analyse_bytes(raw or b"", content_type=ctype, url=url, title=title)
-        except ValueError as exc:
-            reason = f"article {article_id} ({url}): {exc}"
-            with db.session() as session, session.begin():
-                mark_failed(session, article_id, str(exc))
-            outcome.failed += 1
-            outcome.errors.append(reason)
-            log.warning("%s", reason)
-            continue
-        with db.session() as session, session.begin():
-            original, reason, fingerprint = find_original(session, article_id, doc.content_hash, doc.extracted.text)
-            if original is not None:
-                mark_duplicate(session, article_id, original, reason, fingerprint)
-                outcome.duplicates += 1
-                continue
-            if fingerprint is not None:
-                set_simhash(session, article_id, fingerprint)
+    id: int
+    key: str
+    url: str
+    title: str | None
+    content_type: str | None
+    raw: bytes | None
+
+
+@dataclass(frozen=True)
+class Analysed:
+    article: PendingArticle
+    document: AnalysedDocument | None
+    error: str | None = None
+
+
+def default_worker_id() -> str:
+    """Host, process and a random suffix: unique even for two workers in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def claim_batch(
+    db: Database,
+    worker_id: str,
+    *,
+    lease: timedelta = DEFAULT_LEASE,
+    limit: int = DEFAULT_BATCH,
+    ids: Sequence[int] | None = None,
+) -> list[PendingArticle]:
+    """Lease up to `limit` waiting articles to `worker_id` (committed at once, so others see it)."""
+    with db.session() as session, session.begin():
+        rows = claim_articles(session, worker_id, lease, limit, ids)
+        return [PendingArticle(a.id, a.canonical_url, a.url, a.title, a.content_type, a.raw) for a in rows]
+
+
+def analyse_pending(article: PendingArticle) -> Analysed:
+    """Extract and analyse one article; a document with no usable text becomes an error, not an exception."""
+    try:
+        doc = analyse_bytes(article.raw or b"", content_type=article.content_type, url=article.url, title=article.title)
+    except ValueError as exc:
+        return Analysed(article, None, str(exc))
+    return Analysed(article, doc)
+
+
+def store_analysed(db: Database, result: Analysed, worker_id: str | None = None) -> ProcessOutcome:
+    """Write one article's outcome in one transaction; with `worker_id`, only while it holds the lease."""
+    out = ProcessOutcome()
+    art, doc = result.article, result.document
+    with db.session() as session, session.begin():
+        # The article row is updated first: it fences out a worker whose lease ran out, and on
+        # SQLite it takes the write lock before any read.
+        if doc is None:
+            if not mark_failed(session, art.id, result.error or "no result", worker_id=worker_id):
+                out.taken_over += 1
+                return out
+            out.failed += 1
+            out.errors.append(f"article {art.id} ({art.url}): {result.error}")
+            log.warning("article %s (%s): %s", art.id, art.url, result.error)
+            return out
+        done = mark_processed(
+            session,
+            art.id,
+            text=doc.extracted.text,
+            title=doc.analysis.title or art.title,
+            language=doc.analysis.language,
+            content_hash=doc.content_hash,
+            worker_id=worker_id,
+        )
+        if not done:
+            session.rollback()
+            out.taken_over += 1
+            log.info("article %s was taken over by another worker; dropping this result", art.id)
+            return out
+        # Checked after the lease fence, in the same transaction: a re-post becomes an alias of the
+        # article it repeats and gets no claims of its own.
+        original, reason, fingerprint = find_original(session, art.id, doc.content_hash, doc.extracted.text)
+        if original is not None:
+            mark_duplicate(session, art.id, original, reason, fingerprint)
+            out.duplicates += 1
+            return out
+        if fingerprint is not None:
+            set_simhash(session, art.id, fingerprint)
         claims = [c.to_json() for c in doc.analysis.claims]
-        with db.session() as session, session.begin():
-            outcome.new_claim_ids += add_claims(session, article_id, key, doc.analysis.language, claims)
-            mark_processed(
-                session,
-                article_id,
-                text=doc.extracted.text,
-                title=doc.analysis.title or title,
-                language=doc.analysis.language,
-                content_hash=doc.content_hash,
-            )
-        outcome.processed += 1
+        new_ids = add_claims(session, art.id, art.key, doc.analysis.language, claims)
+        out.new_claim_ids += new_ids
+        if new_ids and any(c["notable"] for c in claims):
+            out.notable_claim_ids += [c.claim.id for c in claims_by_ids(session, new_ids) if c.claim.notable]
+        out.processed += 1
+    return out
+
+
+Mapper = Callable[[Callable[[PendingArticle], Analysed], Iterable[PendingArticle]], Iterable[Analysed]]
+
+
+def process_articles(
+    db: Database,
+    ids: Sequence[int] | None = None,
+    limit: int = 500,
+    *,
+    worker_id: str | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    batch: int = DEFAULT_BATCH,
+    map_fn: Mapper = map,
+) -> ProcessOutcome:
+    """Analyse articles waiting in state `new` (all of them, or only `ids`), up to `limit`.
+
+    Articles are claimed `batch` at a time, so several workers (threads, processes, machines) can run
+    this at once without doing an article twice. Each article commits on its own: a failure or a
+    crash loses at most the ones in hand, which another worker takes once their lease runs out.
+    `map_fn` may run the analysis in parallel (e.g. a thread pool's `map`).
+    """
+    worker_id = worker_id or default_worker_id()
+    outcome = ProcessOutcome()
+    remaining = limit
+    while remaining > 0:
+        pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining), ids=ids)
+        if not pending:
+            break
+        remaining -= len(pending)
+        done: set[int] = set()
+        try:
+            for result in _results(map_fn, pending):
+                outcome.add(store_analysed(db, result, worker_id))
+                done.add(result.article.id)
+        finally:
+            left = [p.id for p in pending if p.id not in done]
+            if left:  # interrupted: hand the rest back now rather than after the lease
+                with db.session() as session, session.begin():
+                    release_articles(session, worker_id, left)
     return outcome
+
+
+def _results(map_fn: Mapper, pending: list[PendingArticle]) -> Iterator[Analysed]:
+    yield from map_fn(analyse_pending, pending)

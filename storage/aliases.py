@@ -73,7 +73,13 @@ def mark_duplicate(session: Session, article_id: int, original_id: int, reason: 
         update(Article)
         .where(Article.id == article_id)
         .values(
-            status="duplicate", duplicate_of=original_id, raw=None, error=None, simhash=simhash, processed_at=utcnow()
+            status="duplicate",
+            duplicate_of=original_id,
+            raw=None,
+            text=None,
+            error=None,
+            simhash=simhash,
+            processed_at=utcnow(),
         )
     )
     if url:

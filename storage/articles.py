@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Article
@@ -112,11 +112,111 @@ def stale_unprocessed(session: Session, older_than: timedelta) -> list[int]:
     return list(session.scalars(stmt))
 
 
+def _free(now: datetime) -> ColumnElement[bool]:
+    """Articles waiting for work that nobody holds: never claimed, released, or the lease ran out."""
+    return (Article.status == "new") & (Article.lease_until.is_(None) | (Article.lease_until < now))
+
+
+def claim_articles(
+    session: Session,
+    worker_id: str,
+    lease: timedelta,
+    limit: int = 50,
+    ids: Sequence[int] | None = None,
+    *,
+    now: datetime | None = None,
+    max_attempts: int = 5,
+) -> list[Article]:
+    """Lease up to `limit` waiting articles (oldest first, optionally only `ids`) to `worker_id`.
+
+    Concurrent claimers never get the same row: on PostgreSQL the candidates are locked with
+    `FOR UPDATE SKIP LOCKED` (others skip them instead of waiting); on SQLite the claim runs under
+    the database's single write lock, and the UPDATE re-checks that each row is still free.
+    A worker that dies keeps its rows only until `lease` runs out; then they are claimable again.
+    An article claimed `max_attempts` times without finishing is marked `error` (it likely kills its
+    worker) instead of being retried forever.
+
+    Call this first in a fresh transaction and commit right after: on SQLite a transaction that read
+    before it writes cannot wait for the write lock.
+    """
+    now = now or utcnow()
+    # On SQLite this UPDATE also takes the database's write lock first, so the rest runs alone.
+    _give_up_abandoned(session, now, max_attempts)
+    candidates = select(Article.id).where(_free(now)).order_by(Article.id).limit(limit)
+    if ids is not None:
+        candidates = candidates.where(Article.id.in_(list(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    # Two statements, not `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`:
+    # PostgreSQL may rescan such a subquery and then update far more than `limit` rows.
+    chosen = list(session.scalars(candidates))
+    if not chosen:
+        return []
+    stmt = (
+        update(Article)
+        .where(Article.id.in_(chosen), _free(now))
+        .values(claimed_by=worker_id, lease_until=now + lease, attempts=Article.attempts + 1)
+        .returning(Article.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(session.scalars(stmt))
+    return articles_by_ids(session, claimed) if claimed else []
+
+
+def _give_up_abandoned(session: Session, now: datetime, max_attempts: int) -> None:
+    stmt = (
+        update(Article)
+        .where(_free(now), Article.attempts >= max_attempts)
+        .values(
+            status="error",
+            lease_until=None,
+            error=(
+                f"processing was started {max_attempts} times and never finished (the worker stopped each time); "
+                "check the worker logs for this article id, then set its status back to `new` to retry"
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def release_articles(session: Session, worker_id: str, ids: Sequence[int]) -> None:
+    """Give back leases this worker holds but will not finish (e.g. on shutdown), for others to take now."""
+    if ids:
+        session.execute(
+            update(Article)
+            .where(Article.id.in_(list(ids)), Article.claimed_by == worker_id, Article.status == "new")
+            .values(claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _finish(session: Session, article_id: int, worker_id: str | None, values: dict[str, object]) -> bool:
+    """Apply the outcome unless another worker took the article over (fencing by the lease holder).
+    `claimed_by` stays on the row: it tells which worker did the article."""
+    stmt = update(Article).where(Article.id == article_id)
+    if worker_id is not None:
+        stmt = stmt.where(Article.claimed_by == worker_id, Article.status == "new")
+    stmt = stmt.values(**values, lease_until=None).returning(Article.id)
+    return session.execute(stmt.execution_options(synchronize_session=False)).scalar_one_or_none() is not None
+
+
 def mark_processed(
-    session: Session, article_id: int, *, text: str, title: str | None, language: str, content_hash: str
-) -> None:
-    """Keep the extracted text and drop the raw bytes: the text is what later stages read."""
-    values = dict(
+    session: Session,
+    article_id: int,
+    *,
+    text: str,
+    title: str | None,
+    language: str,
+    content_hash: str,
+    worker_id: str | None = None,
+) -> bool:
+    """Keep the extracted text and drop the raw bytes: the text is what later stages read.
+
+    With `worker_id`, only the worker holding the lease may finish the article; returns False when
+    another worker took it over (its lease ran out), so the caller can drop its own result.
+    """
+    values: dict[str, object] = dict(
         text=text,
         language=language,
         content_hash=content_hash,
@@ -127,12 +227,12 @@ def mark_processed(
     )
     if title:
         values["title"] = title
-    session.execute(update(Article).where(Article.id == article_id).values(**values))
+    return _finish(session, article_id, worker_id, values)
 
 
-def mark_failed(session: Session, article_id: int, error: str) -> None:
+def mark_failed(session: Session, article_id: int, error: str, *, worker_id: str | None = None) -> bool:
     """Record why an article could not be processed; it keeps its raw bytes for a later retry."""
-    session.execute(update(Article).where(Article.id == article_id).values(status="error", error=error[:2000]))
+    return _finish(session, article_id, worker_id, {"status": "error", "error": error[:2000]})
 
 
 def articles_by_ids(session: Session, ids: Sequence[int]) -> list[Article]:

@@ -37,7 +37,10 @@ class Article(Base):
     """One fetched document, stored once: keyed by canonical URL, also by (source, guid)."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_source_guid", "source_id", "guid", unique=True),)
+    __table_args__ = (
+        Index("ix_articles_source_guid", "source_id", "guid", unique=True),
+        Index("ix_articles_status_lease", "status", "lease_until"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -60,6 +63,12 @@ class Article(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     # Set on a re-post of an article already stored: the row keeps its URL key but no text or claims.
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", name="fk_articles_duplicate_of"))
+
+    # Work claims (migration 0005): a worker leases `new` articles before processing them; a lease
+    # that runs out (the worker died) makes the article claimable again. `attempts` counts claims.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ArticleAlias(Base):
