@@ -7,18 +7,17 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from chipwatch.alerts.digest import send_digests
 from chipwatch.flows.resources import database_for, settings_for
 
 
 @task(name="send digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120], timeout_seconds=600)
-def send_digest_task(config: str) -> Any:
-    # Imported here: chipwatch.alerts.digest arrives with the alerting work (issue 6).
-    from chipwatch.alerts.digest import send_digests
-
+def send_digest_task(config: str) -> dict[str, Any]:
     settings = settings_for(config)
-    return send_digests(database_for(settings.database), settings)
+    report = send_digests(database_for(settings.database), settings)
+    return {"digests": report.digests, "queued": len(report.queued), "sent": report.delivery.sent}
 
 
 @flow(name="digest", flow_run_name="send digests", timeout_seconds=1800)
-def digest(config: str = "chipwatch.yaml") -> Any:
+def digest(config: str = "chipwatch.yaml") -> dict[str, Any]:
     return send_digest_task(config)

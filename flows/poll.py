@@ -100,4 +100,6 @@ def poll(
     # Fallback for lost events or crashed runs: articles waiting longer than this are done here.
     stale = find_stale(config, stale_after_minutes)
     fallback = process(config=config, article_ids=stale) if stale else None
-    return {"polls": polls, "events": events, "stale": stale, "fallback": fallback}
+    # Retries come due with no new event to trigger `deliver`; each poll sends them (claimed rows only).
+    deliveries = deliver_alerts(config)
+    return {"polls": polls, "events": events, "stale": stale, "fallback": fallback, "deliveries": deliveries}

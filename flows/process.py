@@ -102,8 +102,8 @@ def process(
     """Process the given articles (or any waiting ones), then queue alerts and announce notable claims.
 
     `deliver_inline` also sends the due alerts at the end of this run, saving the start-up of a
-    separate `deliver` run (the largest part of the event-to-alert latency). Turn it on only where
-    outbox rows are claimed with SKIP LOCKED (issue 6), so concurrent runs cannot send one twice.
+    separate `deliver` run (the largest part of the event-to-alert latency). Safe with concurrent
+    runs: outbox rows are claimed (SKIP LOCKED on PostgreSQL) before they are sent.
     """
     worker = default_worker_id()
     outcome = ProcessOutcome()

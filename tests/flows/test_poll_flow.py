@@ -62,3 +62,19 @@ def test_poll_flow_runs_the_whole_cycle(prefect_server: None, tmp_path: Path, si
 
     names = anyio.run(task_names)
     assert "poll feed" in names and any(n.startswith("process articles") for n in names)
+
+
+def test_digest_flow_runs_against_the_outbox(prefect_server: None, tmp_path: Path, receiver: Any) -> None:
+    from chipwatch.flows.digest import digest
+
+    url, rec = receiver
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"database: sqlite:///{tmp_path / 'cw.db'}\n"
+        f"alerts:\n  - {{name: daily, mode: digest, digest: {{every: daily, at: '07:00'}}, notify: ['{url}']}}\n",
+        encoding="utf-8",
+    )
+    state = digest(config=str(config), return_state=True)
+    assert state.is_completed()
+    # No claims yet, so no digest is due and nothing reaches the receiver.
+    assert state.result() == {"digests": [], "queued": 0, "sent": 0} and rec.received == []
