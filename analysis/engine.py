@@ -12,7 +12,7 @@ from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import extract_quantities
 from .scoring import Features, judge
-from .sentences import dedup_key, sentence_spans
+from .sentences import quick_key, sentence_spans
 from .stance import stance_of
 from .topics import topics_of
 from .vocabulary import get_vocabulary
@@ -24,10 +24,12 @@ _MAX_TITLE_CHARS = 120
 # Share of characters that look like text (letters, digits, CJK, punctuation, spaces). Binary garbage
 # decoded as text falls far below it.
 _MIN_TEXT_SHARE = 0.6
-_TEXTLIKE = re.compile(r"[\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+_NOT_TEXTLIKE = re.compile(r"[^\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+_TEXT_SAMPLE = 4000
 # Near-duplicate claims (a paragraph repeated with a few words spun differently) are compared on character
 # bigrams; at or above this Jaccard similarity the later one is dropped.
 _NEAR_DUP = 0.6
+_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
 
@@ -52,7 +54,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     lang = language or detect_language(norm)
     title, skip_lines = _title(text, title)
 
-    hits = list(vocab.lexicon.scan(norm))
+    hits = vocab.lexicon.scan(norm)
     starts = [h.start for h in hits]
     on_topic = _on_topic(hits, vocab.entity_kind, len(norm))
     doc_entities = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=on_topic))
@@ -60,41 +62,47 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=[])
 
     claims: list[Claim] = []
-    recent: list[set[str]] = []
-    title_key = dedup_key(title) if title else ""
-    for span in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
-        if title_key and dedup_key(norm[span.start : span.end]) == title_key:
-            continue
-        lo, hi = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
-        sentence_hits = [h for h in hits[lo:hi] if h.end <= span.end]
-        claim = _claim(text, norm, span.start, span.end, sentence_hits, vocab, lang)
+    recent: list[tuple[int, set[str]]] = []
+    title_key = quick_key(title) if title else ""
+    for start, end in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
+        claim = _claim(text, norm, start, end, sentence_hits, vocab, lang)
         if claim is None:
             continue
-        grams = _bigrams(dedup_key(claim.text))
-        if any(_jaccard(grams, other) >= _NEAR_DUP for other in recent):
+        if title_key and quick_key(claim.text) == title_key:
+            continue  # the title repeated in the body (an image caption, a share box) is still the title
+        grams = _bigrams(quick_key(claim.text))
+        if _near_duplicate(grams, recent):
             continue
-        recent.append(grams)
+        recent.append((len(grams), grams))
         del recent[:-_NEAR_DUP_WINDOW]
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 
 def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, lang: str) -> Claim | None:
-    ents = entity_hits(hits, allow_ambiguous=True)
-    names = ordered_unique(name for _, name in ents)
-    domain = [h for h in hits if any(r.kind == "domain" for r in h.roles)]
+    kinds: set[str] = set()
+    for h in hits:
+        kinds |= h.kinds
+    # Cheap gates first, on what the scan already found: nothing about AI chips, or nothing checkable
+    # (no number, no move or decision word), means no claim and no further work.
+    if "entity" not in kinds and "domain" not in kinds:
+        return None
+    quantities = extract_quantities(norm, text, start, end, language=lang)
+    if not quantities and not kinds & _CHECKABLE_KINDS:
+        return None
+    names = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=True))
+    domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
-    if not names and not domain:
-        return None  # nothing about AI chips here: skip the costlier steps
     topics = topics_of(hits, vocab.topic_ids)
     stance = stance_of(hits, norm, start)
-    quantities = extract_quantities(norm, text, start, end, language=lang)
     features = Features(
         entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,
-        assertion_cues=[h.text for h in hits if any(r.kind == "assertion" for r in h.roles)],
+        assertion_cues=[h.text for h in hits if "assertion" in h.kinds],
         domain_cues=ordered_unique(h.text for h in domain),
         strong_domain=strong,
         hedged=stance.hedged,
@@ -115,8 +123,8 @@ def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, l
 
 
 def _looks_like_text(text: str) -> bool:
-    sample = text[:20000]
-    return len(_TEXTLIKE.findall(sample)) >= _MIN_TEXT_SHARE * len(sample)
+    sample = text[:_TEXT_SAMPLE]
+    return len(_NOT_TEXTLIKE.findall(sample)) <= (1 - _MIN_TEXT_SHARE) * len(sample)
 
 
 def _title(text: str, given: str | None) -> tuple[str | None, int]:
@@ -127,7 +135,7 @@ def _title(text: str, given: str | None) -> tuple[str | None, int]:
             first_line = line.strip()
             break
     if given is not None:
-        skip = 1 if first_line and dedup_key(first_line) == dedup_key(given) else 0
+        skip = 1 if first_line and quick_key(first_line) == quick_key(given) else 0
         return given, skip
     if first_line and len(first_line) <= _MAX_TITLE_CHARS:
         return first_line, 1
@@ -155,7 +163,13 @@ def _bigrams(key: str) -> set[str]:
     return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _near_duplicate(grams: set[str], recent: list[tuple[int, set[str]]]) -> bool:
+    size = len(grams)
+    low, high = size * _NEAR_DUP, size / _NEAR_DUP
+    for other_size, other in recent:
+        # Jaccard can never exceed smaller/larger: sentences of very different length are skipped unseen.
+        if low <= other_size <= high:
+            shared = len(grams & other)
+            if shared >= _NEAR_DUP * (size + other_size - shared):
+                return True
+    return False

@@ -85,13 +85,24 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         # 1/45 (not part of a date such as 2025/1/27: no digit or slash around it)
         rf"|(?<![\d/.])(?P<frac>(?P<fa>\d{{1,3}})/(?P<fb>\d{{1,4}}))(?![\d/])"
         # 三成 / 3割: tenths as percent; 一成不变 (unchanged) and 八成是 (probably) are idioms, not quantities
-        rf"|(?P<tenth>(?P<tn>[一二两三四五六七八九十]|\d{{1,2}})(?P<tu>成(?!不变|是|会|要|就)|割(?![安高引])))|(?<![A-Za-z0-9_.])"
-        rf"(?P<pre>US\$|\$|€|¥|￥|美金|人民币|RMB|USD|EUR|JPY|CNY)?\s?"
+        rf"|(?P<tenth>(?P<tn>[一二两三四五六七八九十]|\d{{1,2}})(?P<tu>成(?!不变|是|会|要|就)|割(?![安高引])))"
+        # the general case: [symbol] number [scale] [range] [unit]; never inside a product code (B200, GPT-4)
+        rf"|(?<![A-Za-z0-9_.\-])(?P<pre>\$|€|¥|￥)?\s?"
         rf"(?P<n1>{_NUM})(?P<m1>{_MULT})?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
         rf"(?:{_RANGE_SEP}(?P<pre2>US\$|\$|€|¥|￥)?(?P<n2>{_NUM})(?P<m2>{_MULT})?(?:\s?(?P<l2>{_LAT}))?)?"
         rf"\s?(?P<unit>{unit_re})?"
     )
-    return pattern, {"unit_words": unit_words, "prefix": prefix_cur}
+    word_prefixes = sorted((p for p in prefix_cur if p[-1].isalpha()), key=len, reverse=True)
+    return pattern, {"unit_words": unit_words, "prefix": prefix_cur, "word_prefixes": word_prefixes}
+
+
+# Characters a quantity can start with. Scanning for these is one fast C loop; the full pattern is then tried
+# only at those positions (trying it at every position costs ~3 ms on a seed-size document).
+# A run of Chinese numerals is an anchor only when a unit, a scale or a range follows it: 一 and 十 are
+# everywhere in Chinese prose (一些, 十分), numbers with units are rare.
+_ANCHOR = re.compile(
+    r"\d|[$€¥￥]|[零〇一二两兩三四五六七八九十百千万萬亿億]{1,12}(?=[倍成割分美元日欧人%个到至~-])"
+)
 
 
 def parse_cjk_number(text: str) -> Decimal | None:
@@ -173,17 +184,43 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
     pattern, info = _compiled(id(get_vocabulary()))
     unit_words, prefix = info["unit_words"], info["prefix"]
     out: list[Quantity] = []
-    for m in pattern.finditer(norm, start, end):
-        q = _from_match(m, unit_words, prefix, language)
+    covered = start
+    for anchor in _ANCHOR.finditer(norm, start, end):
+        pos = anchor.start()
+        if pos < covered:
+            continue  # inside a number already read ("6000亿": the 0s and 亿 are anchors too)
+        m = pattern.match(norm, pos, end)
+        if m is None:
+            continue
+        covered = max(m.end(), pos + 1)
+        # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
+        bare = m.group("n1") is not None and not m.group("pre") and pos > start
+        word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"]) if bare else ""
+        q = _from_match(m, unit_words, prefix, language, word_prefix)
         if q is None:
             continue
         value, unit, value_max = q
-        written = original[m.start() : m.end()].strip()
+        begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
+        written = original[begin : m.end()].strip()
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
     return out
 
 
-def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str) -> tuple | None:
+def _word_prefix(norm: str, lo: int, pos: int, prefixes: list[str]) -> str:
+    """A currency written as a word before the number ("美金3000万", "USD 5bn", "US$30bn"): that prefix."""
+    before = norm[lo:pos]
+    if before.endswith("US") and norm.startswith("$", pos):
+        return "US"
+    for p in prefixes:
+        for candidate in (p, p + " "):
+            if before.endswith(candidate):
+                return candidate
+    return ""
+
+
+def _from_match(
+    m: re.Match[str], unit_words: dict, prefix: dict, language: str, word_prefix: str
+) -> tuple | None:
     g = m.groupdict()
     if g["pct_cn"]:
         v = parse_cjk_number(g["pc"])
@@ -209,6 +246,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str)
         kind, code = ("pct", "") if g["u1"] == "%" else ("x", "")
     if g["pre"] and kind in (None, "cur"):
         kind, code = "cur", prefix[g["pre"]]
+    elif word_prefix not in ("", "US") and kind in (None, "cur"):
+        kind, code = "cur", prefix[word_prefix.strip()]
     if kind is None:
         return None
     if kind == "x" and unit_word in ("x", "X") and g["l1"]:

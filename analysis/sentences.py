@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 # Sentence ends: CJK and ASCII terminators, optionally followed by a closing quote or bracket.
 _TERMINATOR = re.compile(r"[。！？!?；;…]+[”」』\"'）)]*|\.(?=[\s”\"')]|$)")
@@ -22,16 +21,11 @@ _ABBREV = re.compile(
 _MAX_FURNITURE_LINE = 160
 # A sentence this short cannot assert anything checkable.
 _MIN_SENTENCE_CHARS = 6
-# Sentences longer than this are cut at the next comma: forum posts run on for hundreds of characters.
+# Sentences longer than this are cut at a comma: forum posts run on for hundreds of characters.
 _MAX_SENTENCE_CHARS = 400
 _SOFT_BREAK = re.compile(r"[，,、]")
 _KEY_DROP = re.compile(r"[\s\W_]+")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
+_CLOSERS = "”」』\"'）)"
 
 
 def dedup_key(text: str) -> str:
@@ -39,8 +33,15 @@ def dedup_key(text: str) -> str:
     return _KEY_DROP.sub("", text).casefold()
 
 
-def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0) -> Iterator[Span]:
-    """Spans of sentences worth analysing, in document order, each distinct text once."""
+def quick_key(text: str) -> str:
+    """Text without whitespace: what a repeated paragraph or a pasted quote shares with its original."""
+    return "".join(text.split())
+
+
+def sentence_spans(
+    norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of sentences worth analysing, in document order, each distinct text once."""
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     for index, line in enumerate(_LINE.finditer(norm)):
@@ -52,25 +53,28 @@ def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int =
             continue
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
             continue
-        key = dedup_key(stripped)
+        key = quick_key(stripped)
         if key in seen_paragraphs:
             continue
         seen_paragraphs.add(key)
+        base = line.start()
         for start, end in _split_line(raw):
-            s, e = _trim(norm, line.start() + start, line.start() + end)
-            if e - s < _MIN_SENTENCE_CHARS:
+            piece = raw[start:end]
+            body = piece.strip()
+            if len(body) < _MIN_SENTENCE_CHARS:
                 continue
-            skey = dedup_key(norm[s:e])
-            if not skey or skey in seen_sentences:
+            skey = quick_key(body).rstrip("。.!?！？;；" + _CLOSERS)
+            if skey in seen_sentences:
                 continue
             seen_sentences.add(skey)
-            yield Span(s, e)
+            s = base + start + (len(piece) - len(piece.lstrip()))
+            yield s, s + len(body)
 
 
 def _split_line(line: str) -> Iterator[tuple[int, int]]:
     start = 0
     for m in _TERMINATOR.finditer(line):
-        if m.group().startswith(".") and _ABBREV.search(line[max(0, m.start() - 6) : m.start()]):
+        if m.group().startswith(".") and _ABBREV.search(line, max(0, m.start() - 6), m.start()):
             continue
         yield from _cap(line, start, m.end())
         start = m.end()
@@ -85,11 +89,3 @@ def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, cut
         start = cut
     yield start, end
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

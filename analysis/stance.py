@@ -28,6 +28,8 @@ class StanceResult:
 
 def stance_of(hits: list[Hit], text: str, offset: int) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
+    if not any("bullish" in h.kinds or "bearish" in h.kinds for h in hits):
+        return StanceResult("neutral", [], any("hedges" in h.kinds for h in hits))
     negators_before = [h for h in hits if _has(h, "negators_before")]
     negators_after = [h for h in hits if _has(h, "negators_after")]
     contrast_at = max((h.start for h in hits if _has(h, "contrast")), default=-1)
@@ -49,7 +51,7 @@ def stance_of(hits: list[Hit], text: str, offset: int) -> StanceResult:
 
 
 def _has(hit: Hit, kind: str) -> bool:
-    return any(r.kind == kind for r in hit.roles)
+    return kind in hit.kinds
 
 
 def _negated(cue: Hit, before: list[Hit], after: list[Hit], text: str) -> bool:
