@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -15,7 +16,7 @@ from .scoring import Features, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_of
 from .topics import topics_of
-from .vocabulary import get_vocabulary
+from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
 MAX_CHARS = 20_000_000
@@ -29,9 +30,13 @@ _TEXT_SAMPLE = 4000
 # Near-duplicate claims (a paragraph repeated with a few words spun differently) are compared on character
 # bigrams; at or above this Jaccard similarity the later one is dropped.
 _NEAR_DUP = 0.6
-_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
+_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
+# A sentence that ends with a question mark asks, it does not assert.
+_QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
+# Title mentions count this many times when choosing the document's main entity.
+_TITLE_WEIGHT = 3
 
 
 def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
@@ -57,17 +62,28 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     hits = vocab.lexicon.scan(norm)
     starts = [h.start for h in hits]
     on_topic = _on_topic(hits, vocab.entity_kind, len(norm))
-    doc_entities = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=on_topic))
+    mentions = entity_hits(hits, allow_ambiguous=on_topic)
+    doc_entities = ordered_unique(name for _, name in mentions)
     if not on_topic:
         return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=[])
 
+    title_end = _title_end(norm, skip_lines)
+    main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
     recent: list[tuple[int, set[str]]] = []
     title_key = quick_key(title) if title else ""
-    for start, end in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
+    last_paragraph, last_entity = -1, ""
+    for start, end, paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
-        claim = _claim(text, norm, start, end, sentence_hits, vocab, lang)
+        if paragraph != last_paragraph:
+            last_paragraph, last_entity = paragraph, ""
+        # "The company guided...", "股价暴跌近17%": a sentence naming no entity is about the one named
+        # last in its paragraph or, at a paragraph's start, about the document's main entity.
+        context = last_entity or main
+        claim, first_entity = _claim(text, norm, start, end, sentence_hits, vocab, lang, context)
+        if first_entity:
+            last_entity = first_entity
         if claim is None:
             continue
         if title_key and quick_key(claim.text) == title_key:
@@ -81,24 +97,39 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 
-def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, lang: str) -> Claim | None:
+def _claim(
+    text: str, norm: str, start: int, end: int, hits: list[Hit], vocab: Vocabulary, lang: str, context: str
+) -> tuple[Claim | None, str]:
+    """(the claim or None, the first entity the sentence names or "")."""
     kinds: set[str] = set()
     for h in hits:
         kinds |= h.kinds
-    # Cheap gates first, on what the scan already found: nothing about AI chips, or nothing checkable
-    # (no number, no move or decision word), means no claim and no further work.
-    if "entity" not in kinds and "domain" not in kinds:
-        return None
+    names = (
+        ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=True))
+        if "entity" in kinds
+        else []
+    )
+    first = names[0] if names else ""
+    # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
+    # means nothing about AI chips here.
+    if not names and "domain" not in kinds and not (context and "topic" in kinds):
+        return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang)
-    if not quantities and not kinds & _CHECKABLE_KINDS:
-        return None
-    names = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=True))
+    moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
+    if _QUESTION_END.search(norm, start, end):
+        moods.add("question")
+    if not quantities and (moods or not kinds & _CHECKABLE_KINDS):
+        directional_only = any(p.search(norm, start, end) for p, _ in vocab.directional)
+        if moods or not directional_only:
+            return None, first
     domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
     topics = topics_of(hits, vocab.topic_ids)
-    stance = stance_of(hits, norm, start)
+    stance = stance_of(hits, norm, start, end, vocab.directional)
+    inherited = [] if names or not context or not topics else [context]
     features = Features(
         entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],
+        inherited=inherited,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,
@@ -106,13 +137,14 @@ def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, l
         domain_cues=ordered_unique(h.text for h in domain),
         strong_domain=strong,
         hedged=stance.hedged,
+        non_assertive=sorted(moods),
     )
     verdict = judge(features)
     if not verdict.is_claim:
-        return None
-    return Claim(
+        return None, first
+    claim = Claim(
         text=text[start:end].strip(),
-        entities=names,
+        entities=names or inherited,
         topics=topics,
         stance=stance.stance,
         quantities=quantities,
@@ -120,6 +152,7 @@ def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, l
         notable=verdict.notable,
         why=verdict.why,
     )
+    return claim, first
 
 
 def _looks_like_text(text: str) -> bool:
@@ -140,6 +173,26 @@ def _title(text: str, given: str | None) -> tuple[str | None, int]:
     if first_line and len(first_line) <= _MAX_TITLE_CHARS:
         return first_line, 1
     return None, 0
+
+
+def _title_end(norm: str, skip_lines: int) -> int:
+    """Offset where the title line (if it was skipped) ends."""
+    if not skip_lines:
+        return 0
+    stripped = len(norm) - len(norm.lstrip())
+    newline = norm.find("\n", stripped)
+    return len(norm) if newline < 0 else newline
+
+
+def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_end: int) -> str:
+    """The entity the document is about: most mentioned, title mentions weighted, chipmakers preferred."""
+    counts: Counter[str] = Counter()
+    for hit, name in mentions:
+        counts[name] += _TITLE_WEIGHT if hit.start < title_end else 1
+    if not counts:
+        return ""
+    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor.
+    return max(counts, key=lambda n: (counts[n] * (1.5 if kinds.get(n) == "chip" else 1.0), -len(n)))
 
 
 def _on_topic(hits: list[Hit], kinds: dict[str, str], length: int) -> bool:

@@ -126,6 +126,31 @@ class Lexicon:
             roles.append(role)
         self._entries = {}
 
+    def inherit_contained_roles(self, *, skip: frozenset[str] = frozenset()) -> None:
+        """A term also carries the roles of the shorter terms written inside it.
+
+        Leftmost-longest matching would otherwise hide them: 輸出規制 (export controls, a topic) contains 規制
+        (regulation, a bearish cue); 大幅下降 contains 下降. Roles whose kind is in `skip` (negators) are not
+        passed on: 并非 does not contain a negation called 非, it is one. A term with a role of kind "plain"
+        (不断, 未来) inherits nothing: that is why it is listed.
+        """
+        keys = set(self._folded)
+        for key, roles in self._folded.items():
+            if any(r.kind == "plain" for r in roles) or len(key) < 3:
+                continue
+            inherited = [
+                role
+                for i in range(len(key))
+                for j in range(i + 1, len(key) + 1)
+                if (i, j) != (0, len(key)) and key[i:j] in keys
+                for role in self._folded[key[i:j]]
+                if role.kind not in skip and role not in roles
+            ]
+            for role in inherited:
+                if role not in roles:
+                    roles.append(role)
+        self._entries = {}
+
     def compile(self, *, backend: str = "auto") -> None:
         entries: dict[str, _Entry] = {}
         for key, roles in self._folded.items():

@@ -86,6 +86,8 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         rf"|(?<![\d/.])(?P<frac>(?P<fa>\d{{1,3}})/(?P<fb>\d{{1,4}}))(?![\d/])"
         # 三成 / 3割: tenths as percent; 一成不变 (unchanged) and 八成是 (probably) are idioms, not quantities
         rf"|(?P<tenth>(?P<tn>[一二两三四五六七八九十]|\d{{1,2}})(?P<tu>成(?!不变|是|会|要|就)|割(?![安高引])))"
+        # a percentage glued to a word ("GPU90%", "PE50%"): only with the % sign, never a product code
+        r"|(?<=[A-Za-z])(?P<glued>\d{1,3}(?:\.\d+)?)%"
         # the general case: [symbol] number [scale] [range] [unit]; never inside a product code (B200, GPT-4)
         rf"|(?<![A-Za-z0-9_.\-])(?P<pre>\$|€|¥|￥)?\s?"
         rf"(?P<n1>{_NUM})(?P<m1>{_MULT})?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
@@ -93,7 +95,62 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         rf"\s?(?P<unit>{unit_re})?"
     )
     word_prefixes = sorted((p for p in prefix_cur if p[-1].isalpha()), key=len, reverse=True)
-    return pattern, {"unit_words": unit_words, "prefix": prefix_cur, "word_prefixes": word_prefixes}
+    counter_nouns = {
+        alias: noun for noun, aliases in units.get("counter_nouns", {}).items() for alias in aliases
+    }
+    return pattern, {
+        "unit_words": unit_words,
+        "prefix": prefix_cur,
+        "word_prefixes": word_prefixes,
+        "unit_only": re.compile(unit_re),
+        "counters": frozenset(units.get("counters", [])),
+        "counter_nouns": counter_nouns,
+        "counter_noun_re": re.compile(_alternation(list(counter_nouns)), re.IGNORECASE)
+        if counter_nouns
+        else None,
+    }
+
+
+# A product code between a number and its noun: "50,000 MI450 chips", "278.8万个H800 GPU小时".
+_MODEL = re.compile(r"\s?[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}\s?")
+# "增加了一倍" / "翻了一倍": in Chinese, growing "by one times" means doubling, i.e. 2x the old value.
+_DOUBLED = re.compile(r"(?:翻了|翻|增加了|增长了|提高了|提升了|增加|增长|提高)$")
+# 数十亿 / 几百: "several billion" names no value; such numbers are left out.
+_VAGUE_BEFORE = frozenset("数几")
+# English number words: "one million TPUs", "two thirds of AI compute".
+_WORD_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "hundreds": 0,
+    "several": 0,
+}
+_FRACTIONS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "tenth": 10,
+    "tenths": 10,
+}
+_WORD_QUANTITY = re.compile(
+    r"(?i)\b(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|an?)[\s-]"
+    r"(?:(?P<scale>hundred|thousand|million|billion|trillion)\b|(?P<frac>halves|half|thirds?|quarters?|fifths?|tenths?)"
+    r"(?=\s+of\b))"
+)
 
 
 # Characters a quantity can start with. Scanning for these is one fast C loop; the full pattern is then tried
@@ -193,6 +250,14 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         if m is None:
             continue
         covered = max(m.end(), pos + 1)
+        if pos > start and norm[pos - 1] in _VAGUE_BEFORE:
+            continue
+        if m.group("n1") and not m.group("unit") and not m.group("pre") and not m.group("u1"):
+            counted = _counted(m, norm, original, start, end, info)
+            if counted is not None:
+                out.append(counted)
+                covered = max(covered, original.index(counted.text, m.start()) + len(counted.text))
+            continue
         # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
         bare = m.group("n1") is not None and not m.group("pre") and pos > start
         word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"]) if bare else ""
@@ -200,9 +265,91 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         if q is None:
             continue
         value, unit, value_max = q
+        if (
+            unit == "x"
+            and value == 1
+            and value_max is None
+            and _DOUBLED.search(norm, max(start, pos - 4), pos)
+        ):
+            value = 2.0
         begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
         written = original[begin : m.end()].strip()
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
+    if out or _has_ascii_letters(norm, start, end):
+        out.extend(_word_quantities(norm, original, start, end, info))
+    return out
+
+
+def _has_ascii_letters(norm: str, start: int, end: int) -> bool:
+    return _ASCII_WORD.search(norm, start, end) is not None
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, info: dict) -> Quantity | None:
+    """A number whose noun comes after a counter or a product code: 100万颗H20, 50,000 MI450 chips, 5万张."""
+    value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
+    if value is None or m.group("n2"):
+        return None
+    pos = m.end()
+    counter = pos < end and norm[pos] in info["counters"]
+    if counter:
+        pos += 1
+    model = _MODEL.match(norm, pos, end)
+    after_model = model.end() if model else pos
+    unit_match = info["unit_only"].match(norm, after_model, end)
+    if unit_match is not None:
+        kind, noun = info["unit_words"][unit_match.group()]
+        if kind == "count":
+            text = original[m.start() : unit_match.end()].strip()
+            return Quantity(value=_plain(value), unit=noun, text=text)
+        return None
+    if not counter or info["counter_noun_re"] is None:
+        return None
+    # The counter's noun: a product or count word just after it, else the last one before the number.
+    noun_re = info["counter_noun_re"]
+    after = noun_re.match(norm, pos, end)
+    if after is None:
+        before = None
+        for before in noun_re.finditer(norm, start, m.start()):
+            pass
+        if before is None:
+            return None
+        noun = _lookup_noun(info["counter_nouns"], before.group())
+        text = original[m.start() : pos].strip()
+    else:
+        noun = _lookup_noun(info["counter_nouns"], after.group())
+        text = original[m.start() : after.end()].strip()
+    return Quantity(value=_plain(value), unit=noun, text=text)
+
+
+def _lookup_noun(nouns: dict[str, str], written: str) -> str:
+    return nouns.get(written) or next(v for k, v in nouns.items() if k.casefold() == written.casefold())
+
+
+def _word_quantities(norm: str, original: str, start: int, end: int, info: dict) -> list[Quantity]:
+    out = []
+    for m in _WORD_QUANTITY.finditer(norm, start, end):
+        count = _WORD_NUMBERS[m.group("w").lower()]
+        if m.group("frac"):
+            denominator = _FRACTIONS[m.group("frac").lower()]
+            out.append(
+                Quantity(value=round(count / denominator, 4), unit="x", text=original[m.start() : m.end()])
+            )
+            continue
+        value = Decimal(count) * _LAT_SCALE[m.group("scale").lower()]
+        tail = norm[m.end() : end]
+        spaces = len(tail) - len(tail.lstrip(" "))
+        model = _MODEL.match(norm, m.end() + spaces, end)
+        at = model.end() if model else m.end() + spaces
+        unit_match = info["unit_only"].match(norm, at, end)
+        if unit_match is None:
+            continue
+        kind, code = info["unit_words"][unit_match.group()]
+        if kind not in ("count", "cur"):
+            continue
+        out.append(Quantity(value=_plain(value), unit=code, text=original[m.start() : unit_match.end()]))
     return out
 
 
@@ -236,6 +383,8 @@ def _from_match(
         if not b or a >= b:
             return None
         return _plain(a / b, ratio=True), "x", None
+    if g["glued"]:
+        return _plain(Decimal(g["glued"])), "%", None
     if g["tenth"]:
         v = parse_cjk_number(g["tn"])
         return None if v is None or v > 10 else (_plain(v * 10), "%", None)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 # Sentence ends: CJK and ASCII terminators, optionally followed by a closing quote or bracket.
-_TERMINATOR = re.compile(r"[。！？!?；;…]+[”」』\"'）)]*|\.(?=[\s”\"')]|$)")
+_TERMINATOR = re.compile(r"[。！？!?；;…]+[”」』\"'）)]*|\.(?=[\s”\"')]|$)|(?P<rule>[-—=_~]{3,})")
 _LINE = re.compile(r"[^\n]+")
 # Abbreviations whose final dot does not end a sentence ("U.S. export rules", "Mr. Huang").
 _ABBREV = re.compile(
@@ -40,8 +40,8 @@ def quick_key(text: str) -> str:
 
 def sentence_spans(
     norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0
-) -> Iterator[tuple[int, int]]:
-    """(start, end) of sentences worth analysing, in document order, each distinct text once."""
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once."""
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     for index, line in enumerate(_LINE.finditer(norm)):
@@ -68,7 +68,7 @@ def sentence_spans(
                 continue
             seen_sentences.add(skey)
             s = base + start + (len(piece) - len(piece.lstrip()))
-            yield s, s + len(body)
+            yield s, s + len(body), index
 
 
 def _split_line(line: str) -> Iterator[tuple[int, int]]:
@@ -76,7 +76,8 @@ def _split_line(line: str) -> Iterator[tuple[int, int]]:
     for m in _TERMINATOR.finditer(line):
         if m.group().startswith(".") and _ABBREV.search(line, max(0, m.start() - 6), m.start()):
             continue
-        yield from _cap(line, start, m.end())
+        # A rule of dashes (a forum's quote separator) ends a sentence but belongs to none.
+        yield from _cap(line, start, m.start() if m.group("rule") else m.end())
         start = m.end()
     if start < len(line):
         yield from _cap(line, start, len(line))

@@ -2,7 +2,8 @@
 
 Cue polarity is summed. A negator just before a cue (zh/en: 并非看空, "not a sell signal") or just after it
 (ja: 売りではない) flips that cue. Cues after a contrast marker (但, however) weigh double, because the
-writer's point follows the "but". Hedges (可能, may) do not change the direction; they lower the score.
+writer's point follows the "but"; cues in the last clause weigh a half more, because Chinese and Japanese
+commentary puts its conclusion at the end. Hedges (可能, may) do not change the direction; they lower the score.
 """
 
 from __future__ import annotations
@@ -17,41 +18,63 @@ from .lexicon import Hit
 _NEGATION_WINDOW = 12
 # Negation does not cross a clause boundary: in "不是泡沫，而是暴跌" the 不 does not negate 暴跌.
 _CLAUSE_BREAK = re.compile(r"[，,。;；:：!?！？、]")
+_LAST_CLAUSE = re.compile(r"[，,;；:：]")
+_CONTRAST_WEIGHT = 2.0
+_LAST_CLAUSE_WEIGHT = 1.5
 
 
 @dataclass
 class StanceResult:
     stance: str
-    cues: list[str] = field(default_factory=list)  # cues that decided the stance, negated ones marked
+    cues: list[str] = field(default_factory=list)  # every stance cue found, negated ones marked
     hedged: bool = False
 
 
-def stance_of(hits: list[Hit], text: str, offset: int) -> StanceResult:
+def stance_of(
+    hits: list[Hit],
+    text: str,
+    start: int,
+    end: int,
+    directional: tuple[tuple[re.Pattern[str], int], ...] = (),
+) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
-    if not any("bullish" in h.kinds or "bearish" in h.kinds for h in hits):
-        return StanceResult("neutral", [], any("hedges" in h.kinds for h in hits))
-    negators_before = [h for h in hits if _has(h, "negators_before")]
-    negators_after = [h for h in hits if _has(h, "negators_after")]
-    contrast_at = max((h.start for h in hits if _has(h, "contrast")), default=-1)
-    hedged = any(_has(h, "hedges") for h in hits)
-    total = 0.0
-    cues: list[str] = []
+    hedged = any("hedges" in h.kinds for h in hits)
+    signed: list[tuple[int, float, str]] = []  # (position, sign, label)
+    for pattern, sign in directional:
+        for m in pattern.finditer(text, start, end):
+            signed.append((m.start(), sign, m.group().strip()))
+    has_cue = any("bullish" in h.kinds or "bearish" in h.kinds for h in hits)
+    if not has_cue and not signed:
+        return StanceResult("neutral", [], hedged)
+    negators_before = [h for h in hits if "negators_before" in h.kinds]
+    negators_after = [h for h in hits if "negators_after" in h.kinds]
+    contrast_at = max((h.start for h in hits if "contrast" in h.kinds), default=-1)
     for hit in hits:
-        sign = 1 if _has(hit, "bullish") else -1 if _has(hit, "bearish") else 0
+        # A term can be both (规避 vs 优势 never are, but a vocabulary edit could make it so): it then cancels.
+        sign = ("bullish" in hit.kinds) - ("bearish" in hit.kinds)
         if not sign:
             continue
         negated = _negated(hit, negators_before, negators_after, text)
-        if negated:
-            sign = -sign
-        weight = 2.0 if contrast_at >= 0 and hit.start > contrast_at else 1.0
+        signed.append(
+            (hit.start, -sign if negated else sign, f"{hit.text} (negated)" if negated else hit.text)
+        )
+    last_clause = _last_clause_start(text, start, end)
+    total = 0.0
+    for pos, sign, _label in signed:
+        weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
+        if pos >= last_clause:
+            weight *= _LAST_CLAUSE_WEIGHT
         total += sign * weight
-        cues.append(f"{hit.text} (negated)" if negated else hit.text)
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
-    return StanceResult(stance, cues if stance != "neutral" else [], hedged)
+    return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
 
 
-def _has(hit: Hit, kind: str) -> bool:
-    return kind in hit.kinds
+def _last_clause_start(text: str, start: int, end: int) -> int:
+    last = start
+    # The final punctuation of the sentence itself does not open a clause.
+    for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)):
+        last = m.end()
+    return last
 
 
 def _negated(cue: Hit, before: list[Hit], after: list[Hit], text: str) -> bool:

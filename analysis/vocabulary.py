@@ -26,6 +26,7 @@ class Vocabulary:
     topic_ids: tuple[str, ...]
     boilerplate: re.Pattern[str]
     units: dict[str, Any]
+    directional: tuple[tuple[re.Pattern[str], int], ...]  # (pattern, +1 bullish / -1 bearish)
     versions: dict[str, int] = field(default_factory=dict)
 
 
@@ -88,12 +89,23 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lex.add(cue, Role("plain"))
     for cue in _flatten(data["claims"]["assertion_cues"]):
         lex.add(cue, Role("assertion"))
+    for mood, cues in (data["claims"].get("non_assertive") or {}).items():
+        for cue in cues:
+            lex.add(str(cue), Role("mood", mood))
+    # Entities are not inherited: 阿里巴巴 is Alibaba, and the 阿里 inside it adds nothing.
+    lex.inherit_contained_roles(skip=frozenset({"negators_before", "negators_after", "plain", "entity"}))
     lex.compile()
 
     lines = data["boilerplate"]["line_patterns"]
     boilerplate = re.compile("|".join(f"(?:{p})" for p in lines))
+    directional = tuple(
+        (re.compile(p), sign)
+        for kind, sign in (("bullish", 1), ("bearish", -1))
+        for p in (stance.get("directional_patterns") or {}).get(kind, [])
+    )
     return Vocabulary(
         lexicon=lex,
+        directional=directional,
         entity_kind=kinds,
         topic_ids=tuple(topics["topics"]),
         boilerplate=boilerplate,
