@@ -36,7 +36,9 @@ _CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 # A sentence that ends with a question mark asks, it does not assert.
 _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 # Title mentions count this many times when choosing the document's main entity.
-_TITLE_WEIGHT = 3
+_TITLE_WEIGHT = 5
+# An implicit subject ("Shares", "股价", "同社は") must sit this close to the sentence start to be its subject.
+_SUBJECT_WINDOW = 24
 
 
 def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
@@ -72,18 +74,14 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     claims: list[Claim] = []
     recent: list[tuple[int, set[str]]] = []
     title_key = quick_key(title) if title else ""
-    last_paragraph, last_entity = -1, ""
-    for start, end, paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
+    last_named: list[str] = []
+    for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
-        if paragraph != last_paragraph:
-            last_paragraph, last_entity = paragraph, ""
-        # "The company guided...", "股价暴跌近17%": a sentence naming no entity is about the one named
-        # last in its paragraph or, at a paragraph's start, about the document's main entity.
-        context = last_entity or main
-        claim, first_entity = _claim(text, norm, start, end, sentence_hits, vocab, lang, context)
-        if first_entity:
-            last_entity = first_entity
+        context = _context_entity(last_named, main, vocab.entity_parent)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context)
+        if named:
+            last_named = named
         if claim is None:
             continue
         if title_key and quick_key(claim.text) == title_key:
@@ -97,10 +95,18 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 
+def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
+    """Who "the company" / "股价" / "同社" refers to: the main entity if the last sentence that named entities
+    named it, else the first entity that sentence named (a product stands for the company that sells it)."""
+    if not last_named or main in last_named:
+        return main
+    return parents.get(last_named[0], last_named[0])
+
+
 def _claim(
     text: str, norm: str, start: int, end: int, hits: list[Hit], vocab: Vocabulary, lang: str, context: str
-) -> tuple[Claim | None, str]:
-    """(the claim or None, the first entity the sentence names or "")."""
+) -> tuple[Claim | None, list[str]]:
+    """(the claim or None, the entities the sentence names)."""
     kinds: set[str] = set()
     for h in hits:
         kinds |= h.kinds
@@ -109,7 +115,11 @@ def _claim(
         if "entity" in kinds
         else []
     )
-    first = names[0] if names else ""
+    first = names
+    # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
+    # names no entity is about the entity in context.
+    if names or not any("subject" in h.kinds and h.start - start <= _SUBJECT_WINDOW for h in hits):
+        context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
     if not names and "domain" not in kinds and not (context and "topic" in kinds):

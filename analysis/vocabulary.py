@@ -23,6 +23,7 @@ _FILES = ("entities", "topics", "stance", "claims", "units", "boilerplate")
 class Vocabulary:
     lexicon: Lexicon
     entity_kind: dict[str, str]  # canonical name -> "chip" | "context"
+    entity_parent: dict[str, str]  # product -> company that sells it (Blackwell -> NVIDIA)
     topic_ids: tuple[str, ...]
     boilerplate: re.Pattern[str]
     units: dict[str, Any]
@@ -62,8 +63,11 @@ def _flatten(groups: Any) -> list[str]:
 def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     lex = Lexicon()
     kinds: dict[str, str] = {}
+    parents: dict[str, str] = {}
     for name, spec in data["entities"]["entities"].items():
         kinds[name] = spec.get("kind", "context")
+        if spec.get("parent"):
+            parents[name] = str(spec["parent"])
         for alias in spec.get("aliases", []):
             lex.add(str(alias), Role("entity", name))
         for alias in spec.get("exact", []):
@@ -89,6 +93,8 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lex.add(cue, Role("plain"))
     for cue in _flatten(data["claims"]["assertion_cues"]):
         lex.add(cue, Role("assertion"))
+    for cue in _flatten(data["claims"].get("implicit_subject")):
+        lex.add(cue, Role("subject"))
     for mood, cues in (data["claims"].get("non_assertive") or {}).items():
         for cue in cues:
             lex.add(str(cue), Role("mood", mood))
@@ -107,6 +113,7 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lexicon=lex,
         directional=directional,
         entity_kind=kinds,
+        entity_parent=parents,
         topic_ids=tuple(topics["topics"]),
         boilerplate=boilerplate,
         units=data["units"],
