@@ -37,7 +37,7 @@ _CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 # Title mentions count this many times when choosing the document's main entity.
 _TITLE_WEIGHT = 5
-# An implicit subject ("Shares", "股价", "同社は") must sit this close to the sentence start to be its subject.
+# An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
 _SUBJECT_WINDOW = 24
 
 
@@ -118,7 +118,7 @@ def _claim(
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
-    if names or not any("subject" in h.kinds and h.start - start <= _SUBJECT_WINDOW for h in hits):
+    if names or not any(_implicit_subject(h, norm, start) for h in hits):
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
@@ -128,10 +128,14 @@ def _claim(
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
     if _QUESTION_END.search(norm, start, end):
         moods.add("question")
-    if not quantities and (moods or not kinds & _CHECKABLE_KINDS):
-        directional_only = any(p.search(norm, start, end) for p, _ in vocab.directional)
-        if moods or not directional_only:
-            return None, first
+    if "question" in moods:
+        return None, first  # a question asserts nothing, whatever numbers it quotes
+    # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
+    if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
+        return None, first
+    directional = not quantities and any(p.search(norm, start, end) for p, _ in vocab.directional)
+    if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
+        return None, first
     domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
     topics = topics_of(hits, vocab.topic_ids)
@@ -163,6 +167,16 @@ def _claim(
         why=verdict.why,
     )
     return claim, first
+
+
+def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
+    """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
+    if "subject" not in hit.kinds or hit.start - start > _SUBJECT_WINDOW:
+        return False
+    # "思科的股价" is Cisco's share price: a metric with a named owner refers to that owner, not to the
+    # entity in context. After punctuation ("，的股价", a name the spinner deleted) it still does.
+    before = norm[hit.start - 2 : hit.start] if hit.start - 2 >= start else ""
+    return not (before.endswith("的") and before[:1].isalnum())
 
 
 def _looks_like_text(text: str) -> bool:

@@ -135,16 +135,19 @@ class Lexicon:
         (不断, 未来) inherits nothing: that is why it is listed.
         """
         keys = set(self._folded)
+        polar = frozenset({"bullish", "bearish"})
         for key, roles in self._folded.items():
             if any(r.kind == "plain" for r in roles) or len(key) < 3:
                 continue
+            # A term with a polarity of its own keeps it: 不好用 (bad to use) does not inherit 好用 (good).
+            own_skip = skip | polar if any(r.kind in polar for r in roles) else skip
             inherited = [
                 role
                 for i in range(len(key))
                 for j in range(i + 1, len(key) + 1)
                 if (i, j) != (0, len(key)) and key[i:j] in keys
                 for role in self._folded[key[i:j]]
-                if role.kind not in skip and role not in roles
+                if role.kind not in own_skip and role not in roles
             ]
             for role in inherited:
                 if role not in roles:

@@ -146,6 +146,9 @@ _FRACTIONS = {
     "tenth": 10,
     "tenths": 10,
 }
+# Halves written without a number: 一半 / 半数 ("nearly half of the revenue"), English "half of" (but "the
+# second half of 2026" is a period, not a quantity).
+_HALF = re.compile(r"一半|半数|(?i:(?<!first )(?<!second )(?<!the )\bhalf\s+of\b)")
 _WORD_QUANTITY = re.compile(
     r"(?i)\b(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|an?)[\s-]"
     r"(?:(?P<scale>hundred|thousand|million|billion|trillion)\b|(?P<frac>halves|half|thirds?|quarters?|fifths?|tenths?)"
@@ -277,6 +280,9 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
     if out or _has_ascii_letters(norm, start, end):
         out.extend(_word_quantities(norm, original, start, end, info))
+    for m in _HALF.finditer(norm, start, end):
+        if not any(q.text.endswith(m.group()) for q in out):
+            out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
     return out
 
 
@@ -312,8 +318,8 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
     after = noun_re.match(norm, pos, end)
     if after is None:
         before = None
-        for before in noun_re.finditer(norm, start, m.start()):
-            pass
+        for found in noun_re.finditer(norm, start, m.start()):
+            before = found
         if before is None:
             return None
         noun = _lookup_noun(info["counter_nouns"], before.group())

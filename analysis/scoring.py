@@ -55,10 +55,13 @@ def judge(f: Features) -> Verdict:
     chip = [name for name, kind in f.entities if kind == "chip"]
     context = [name for name, kind in f.entities if kind != "chip"]
     chip_topic = any(t in CHIP_TOPICS for t in f.topics)
-    relevant = (
+    relevant = (  # a sentence about the AI-chip world:
         bool(chip)
         or (bool(context) and (bool(f.domain_cues) or chip_topic))
         or (f.strong_domain and (chip_topic or "market_move" in f.topics))
+        # "a reasoning model can burn 10x more tokens": an everyday word (compute, chips) with an AI-chip
+        # topic and a number is enough inside a document already about AI chips.
+        or (bool(f.domain_cues) and chip_topic and bool(f.quantities))
         # An unnamed subject ("Shares rose 4%") inherits the entity in context; the sentence still needs a
         # business topic of its own to be about that entity's business.
         or (bool(f.inherited) and bool(f.topics))

@@ -3,7 +3,8 @@
 Cue polarity is summed. A negator just before a cue (zh/en: 并非看空, "not a sell signal") or just after it
 (ja: 売りではない) flips that cue. Cues after a contrast marker (但, however) weigh double, because the
 writer's point follows the "but"; cues in the last clause weigh a half more, because Chinese and Japanese
-commentary puts its conclusion at the end. Hedges (可能, may) do not change the direction; they lower the score.
+commentary puts its conclusion at the end. Hedges (可能, may) do not change the direction; they lower
+the score.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .lexicon import Hit
 _NEGATION_WINDOW = 12
 # Negation does not cross a clause boundary: in "不是泡沫，而是暴跌" the 不 does not negate 暴跌.
 _CLAUSE_BREAK = re.compile(r"[，,。;；:：!?！？、]")
-_LAST_CLAUSE = re.compile(r"[，,;；:：]")
+_LAST_CLAUSE = re.compile(r"[，,、;；:：]")
 _CONTRAST_WEIGHT = 2.0
 _LAST_CLAUSE_WEIGHT = 1.5
 
@@ -50,7 +51,7 @@ def stance_of(
     negators_after = [h for h in hits if "negators_after" in h.kinds]
     contrast_at = max((h.start for h in hits if "contrast" in h.kinds), default=-1)
     for hit in hits:
-        # A term can be both (规避 vs 优势 never are, but a vocabulary edit could make it so): it then cancels.
+        # A term that is both bullish and bearish (a vocabulary slip) cancels out.
         sign = ("bullish" in hit.kinds) - ("bearish" in hit.kinds)
         if not sign:
             continue

@@ -2,16 +2,17 @@
 
 Run `python bench/eval.py` (add `--details` to see every miss and false claim); tests import `evaluate()`.
 
-Each document `NAME.txt` has a sidecar `NAME.yaml` with the claims a careful analyst would mark, each keyed by a
-distinctive substring of its sentence, with its entities, quantities and stance. `acceptable` lists sentences an
-analyst could go either way on: a predicted claim matching one is neither a hit nor a false claim.
+Each document `NAME.txt` has a sidecar `NAME.yaml` with the claims a careful analyst would mark, each keyed
+by a distinctive substring of its sentence, with its entities, quantities and stance. `acceptable` lists
+sentences an analyst could go either way on: a predicted claim matching one is neither a hit nor a false
+claim.
 `off_topic: true` documents must yield no claims at all.
 
 Metrics:
 - claim recall: labelled claims found / labelled claims
 - claim precision: predicted claims matching a label / predicted claims not matching an `acceptable` entry
 - entity F1: micro F1 of claim entities over matched claims
-- quantity accuracy: correct quantities / (labelled quantities + spurious predicted quantities), matched claims
+- quantity accuracy: correct / (labelled + spurious predicted) quantities, over matched claims
 - stance accuracy: matched claims whose stance equals the label
 - off-topic false claims: claims predicted in off-topic documents (must be 0)
 """
