@@ -255,15 +255,15 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         covered = max(m.end(), pos + 1)
         if pos > start and norm[pos - 1] in _VAGUE_BEFORE:
             continue
-        if m.group("n1") and not m.group("unit") and not m.group("pre") and not m.group("u1"):
+        # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
+        bare = m.group("n1") is not None and not m.group("pre") and pos > start
+        word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"]) if bare else ""
+        if m.group("n1") and not (m.group("unit") or m.group("pre") or m.group("u1") or word_prefix):
             counted = _counted(m, norm, original, start, end, info)
             if counted is not None:
                 out.append(counted)
                 covered = max(covered, original.index(counted.text, m.start()) + len(counted.text))
             continue
-        # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
-        bare = m.group("n1") is not None and not m.group("pre") and pos > start
-        word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"]) if bare else ""
         q = _from_match(m, unit_words, prefix, language, word_prefix)
         if q is None:
             continue

@@ -85,7 +85,8 @@ def _split_line(line: str) -> Iterator[tuple[int, int]]:
 
 def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     while end - start > _MAX_SENTENCE_CHARS:
-        m = _SOFT_BREAK.search(line, start + _MAX_SENTENCE_CHARS // 2, end)
+        # The search is bounded: on a megabyte-long line without commas it must not rescan the rest each time.
+        m = _SOFT_BREAK.search(line, start + _MAX_SENTENCE_CHARS // 2, start + _MAX_SENTENCE_CHARS)
         cut = m.end() if m else start + _MAX_SENTENCE_CHARS
         yield start, cut
         start = cut

@@ -21,6 +21,9 @@ _NEGATION_WINDOW = 12
 _CLAUSE_BREAK = re.compile(r"[，,。;；:：!?！？、]")
 _LAST_CLAUSE = re.compile(r"[，,、;；:：]")
 _CONTRAST_WEIGHT = 2.0
+# A stance word the writer explicitly negates (并非看空, "not a sell signal") is their own verdict: it
+# outweighs an event word of the other polarity in the same sentence (出口管制并非看空英伟达的理由: bullish).
+_NEGATED_WEIGHT = 1.5
 _LAST_CLAUSE_WEIGHT = 1.5
 
 
@@ -56,9 +59,8 @@ def stance_of(
         if not sign:
             continue
         negated = _negated(hit, negators_before, negators_after, text)
-        signed.append(
-            (hit.start, -sign if negated else sign, f"{hit.text} (negated)" if negated else hit.text)
-        )
+        label = f"{hit.text} (negated)" if negated else hit.text
+        signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
     last_clause = _last_clause_start(text, start, end)
     total = 0.0
     for pos, sign, _label in signed:
