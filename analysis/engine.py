@@ -11,7 +11,7 @@ from .language import detect_language
 from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
-from .quantities import extract_quantities
+from .quantities import extract_quantities, has_number_anchor
 from .scoring import Features, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_of
@@ -72,7 +72,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     title_end = _title_end(norm, skip_lines)
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
-    recent: list[tuple[int, set[str]]] = []
+    recent: list[tuple[Claim, str]] = []  # (claim, key) of the last claims kept
     title_key = quick_key(title) if title else ""
     last_named: list[str] = []
     for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
@@ -86,10 +86,10 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
             continue
         if title_key and quick_key(claim.text) == title_key:
             continue  # the title repeated in the body (an image caption, a share box) is still the title
-        grams = _bigrams(quick_key(claim.text))
-        if _near_duplicate(grams, recent):
+        key = quick_key(claim.text)
+        if _near_duplicate(claim, key, recent):
             continue
-        recent.append((len(grams), grams))
+        recent.append((claim, key))
         del recent[:-_NEAR_DUP_WINDOW]
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
@@ -124,7 +124,15 @@ def _claim(
     # means nothing about AI chips here.
     if not names and "domain" not in kinds and not (context and "topic" in kinds):
         return None, first
-    quantities = extract_quantities(norm, text, start, end, language=lang)
+    # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
+    may_have_number = has_number_anchor(norm, start, end)
+    if (
+        not may_have_number
+        and not kinds & _CHECKABLE_KINDS
+        and vocab.directional.search(norm, start, end) is None
+    ):
+        return None, first
+    quantities = extract_quantities(norm, text, start, end, language=lang) if may_have_number else []
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
     if _QUESTION_END.search(norm, start, end):
         moods.add("question")
@@ -133,7 +141,7 @@ def _claim(
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
         return None, first
-    directional = not quantities and any(p.search(norm, start, end) for p, _ in vocab.directional)
+    directional = not quantities and vocab.directional.search(norm, start, end) is not None
     if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
         return None, first
     domain = [h for h in hits if "domain" in h.kinds]
@@ -240,13 +248,19 @@ def _bigrams(key: str) -> set[str]:
     return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
-def _near_duplicate(grams: set[str], recent: list[tuple[int, set[str]]]) -> bool:
-    size = len(grams)
-    low, high = size * _NEAR_DUP, size / _NEAR_DUP
-    for other_size, other in recent:
-        # Jaccard can never exceed smaller/larger: sentences of very different length are skipped unseen.
-        if low <= other_size <= high:
-            shared = len(grams & other)
-            if shared >= _NEAR_DUP * (size + other_size - shared):
-                return True
+def _near_duplicate(claim: Claim, key: str, recent: list[tuple[Claim, str]]) -> bool:
+    """Is this claim a reworded repeat of one kept just before (same entities, similar wording)?"""
+    grams: set[str] | None = None
+    size = len(key)
+    for other, other_key in recent:
+        # Only claims about the same entities can repeat each other, and Jaccard can never exceed
+        # smaller/larger: most pairs are dismissed before any set is built.
+        if other.entities != claim.entities or not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
+            continue
+        if grams is None:
+            grams = _bigrams(key)
+        other_grams = _bigrams(other_key)
+        shared = len(grams & other_grams)
+        if shared >= _NEAR_DUP * (len(grams) + len(other_grams) - shared):
+            return True
     return False

@@ -67,7 +67,7 @@ _new_hit = tuple.__new__
 class _Entry:
     """Everything known about one lower-cased term, precomputed so the scan does no work per role."""
 
-    __slots__ = ("exact", "folded", "left", "length", "right")
+    __slots__ = ("exact", "folded", "left", "length", "plain", "right")
 
     def __init__(self, key: str) -> None:
         self.length = len(key)
@@ -75,6 +75,7 @@ class _Entry:
         self.right = _boundary(key[-1])
         self.folded: tuple[tuple[Role, ...], frozenset[str]] | None = None
         self.exact: dict[str, tuple[tuple[Role, ...], frozenset[str]]] = {}
+        self.plain: tuple[tuple[Role, ...], frozenset[str]] | None = None  # set by Lexicon.compile
 
 
 def _boundary(ch: str) -> re.Pattern[str] | None:
@@ -169,6 +170,9 @@ class Lexicon:
                 for term, (roles, _kinds) in list(entry.exact.items()):
                     merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
                     entry.exact[term] = (merged, frozenset(r.kind for r in merged))
+        for entry in entries.values():
+            if entry.left is None and entry.right is None and not entry.exact:
+                entry.plain = entry.folded
         self._entries = entries
         if backend in ("auto", "ahocorasick") and ahocorasick is not None:
             automaton = ahocorasick.Automaton()
@@ -200,6 +204,10 @@ class Lexicon:
         for last, entry in matches:
             end = last + 1
             start = end - entry.length
+            if entry.plain is not None:
+                # The common case: a CJK term with no case variants and no word boundary to check.
+                append(_new_hit(Hit, (start, end, text[start:end], entry.plain[0], entry.plain[1])))
+                continue
             left, right = entry.left, entry.right
             if left is not None and start > 0 and left.match(text, start - 1):
                 continue

@@ -26,6 +26,8 @@ _MAX_SENTENCE_CHARS = 400
 _SOFT_BREAK = re.compile(r"[，,、]")
 _KEY_DROP = re.compile(r"[\s\W_]+")
 _CLOSERS = "”」』\"'）)"
+# Sentence-final marks ignored when comparing sentences: a quote may drop the full stop of its original.
+_END_MARKS = "。.!?！？;；" + _CLOSERS
 
 
 def dedup_key(text: str) -> str:
@@ -40,10 +42,12 @@ def quick_key(text: str) -> str:
 
 def sentence_spans(
     norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0
-) -> Iterator[tuple[int, int, int]]:
+) -> list[tuple[int, int, int]]:
     """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once."""
+    out: list[tuple[int, int, int]] = []
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
+    terminators = _TERMINATOR.finditer
     for index, line in enumerate(_LINE.finditer(norm)):
         if index < skip_lines:
             continue
@@ -53,34 +57,39 @@ def sentence_spans(
             continue
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
             continue
-        key = quick_key(stripped)
+        key = "".join(stripped.split())
         if key in seen_paragraphs:
             continue
         seen_paragraphs.add(key)
         base = line.start()
-        for start, end in _split_line(raw):
-            piece = raw[start:end]
-            body = piece.strip()
-            if len(body) < _MIN_SENTENCE_CHARS:
+        # Sentence pieces of the line: cut after each terminator (a rule of dashes, a forum's quote separator,
+        # ends a sentence but belongs to none); an abbreviation's dot ("U.S. export") does not cut.
+        pieces: list[tuple[int, int]] = []
+        start = 0
+        for m in terminators(raw):
+            if m.group().startswith(".") and _ABBREV.search(raw, max(0, m.start() - 6), m.start()):
                 continue
-            skey = quick_key(body).rstrip("。.!?！？;；" + _CLOSERS)
-            if skey in seen_sentences:
-                continue
-            seen_sentences.add(skey)
-            s = base + start + (len(piece) - len(piece.lstrip()))
-            yield s, s + len(body), index
-
-
-def _split_line(line: str) -> Iterator[tuple[int, int]]:
-    start = 0
-    for m in _TERMINATOR.finditer(line):
-        if m.group().startswith(".") and _ABBREV.search(line, max(0, m.start() - 6), m.start()):
-            continue
-        # A rule of dashes (a forum's quote separator) ends a sentence but belongs to none.
-        yield from _cap(line, start, m.start() if m.group("rule") else m.end())
-        start = m.end()
-    if start < len(line):
-        yield from _cap(line, start, len(line))
+            pieces.append((start, m.start() if m.group("rule") else m.end()))
+            start = m.end()
+        if start < len(raw):
+            pieces.append((start, len(raw)))
+        for piece_start, piece_end in pieces:
+            for s, e in (
+                _cap(raw, piece_start, piece_end)
+                if piece_end - piece_start > _MAX_SENTENCE_CHARS
+                else ((piece_start, piece_end),)
+            ):
+                piece = raw[s:e]
+                body = piece.strip()
+                if len(body) < _MIN_SENTENCE_CHARS:
+                    continue
+                skey = "".join(body.split()).rstrip(_END_MARKS)
+                if skey in seen_sentences:
+                    continue
+                seen_sentences.add(skey)
+                first = base + s + (len(piece) - len(piece.lstrip()))
+                out.append((first, first + len(body), index))
+    return out
 
 
 def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:

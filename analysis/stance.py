@@ -39,13 +39,14 @@ def stance_of(
     text: str,
     start: int,
     end: int,
-    directional: tuple[tuple[re.Pattern[str], int], ...] = (),
+    directional: re.Pattern[str] | None = None,
 ) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
     hedged = any("hedges" in h.kinds for h in hits)
     signed: list[tuple[int, float, str]] = []  # (position, sign, label)
-    for pattern, sign in directional:
-        for m in pattern.finditer(text, start, end):
+    if directional is not None:
+        for m in directional.finditer(text, start, end):
+            sign = 1 if (m.lastgroup or "").startswith("bull") else -1
             signed.append((m.start(), sign, m.group().strip()))
     has_cue = any("bullish" in h.kinds or "bearish" in h.kinds for h in hits)
     if not has_cue and not signed:

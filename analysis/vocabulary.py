@@ -27,7 +27,7 @@ class Vocabulary:
     topic_ids: tuple[str, ...]
     boilerplate: re.Pattern[str]
     units: dict[str, Any]
-    directional: tuple[tuple[re.Pattern[str], int], ...]  # (pattern, +1 bullish / -1 bearish)
+    directional: re.Pattern[str]  # one alternation; group "bull_N" is bullish, "bear_N" bearish
     versions: dict[str, int] = field(default_factory=dict)
 
 
@@ -104,10 +104,15 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
 
     lines = data["boilerplate"]["line_patterns"]
     boilerplate = re.compile("|".join(f"(?:{p})" for p in lines))
-    directional = tuple(
-        (re.compile(p), sign)
-        for kind, sign in (("bullish", 1), ("bearish", -1))
-        for p in (stance.get("directional_patterns") or {}).get(kind, [])
+    # One alternation for all directional patterns, so a sentence is searched once, not once per pattern.
+    patterns = stance.get("directional_patterns") or {}
+    directional = re.compile(
+        "|".join(
+            f"(?P<{kind[:4]}_{i}>{p})"
+            for kind in ("bullish", "bearish")
+            for i, p in enumerate(patterns.get(kind, []))
+        )
+        or "(?!)"
     )
     return Vocabulary(
         lexicon=lex,

@@ -1,0 +1,107 @@
+"""Claim-engine speed: plain text throughput, and analyze() against trafilatura.extract() on the same pages.
+
+Run `python bench/analyze_speed.py [--rounds N]`. All figures come from one run, so the ratio compares like
+with like on whatever machine runs it. Times are CPU time of this process (time.process_time), which a busy
+shared machine disturbs less than wall-clock time; wall-clock figures are printed alongside.
+
+The HTML pages are the shared seed articles wrapped in simple article markup (navigation, header, paragraphs,
+footer), built here so the bench needs no files besides the seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "tests" / "analysis" / "eval" / "docs").glob("zh_*[a-z].txt"))
+SEED_NAMES = ("zh_jevons_inference", "zh_short_case_comments", "zh_shovel_seller")
+
+
+def seed_texts() -> list[tuple[str, str]]:
+    docs = ROOT / "tests" / "analysis" / "eval" / "docs"
+    return [(name, (docs / f"{name}.txt").read_text(encoding="utf-8")) for name in SEED_NAMES]
+
+
+def as_html(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    title = html.escape(lines[0])
+    body = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{title}</title></head><body>"
+        "<nav><a href='/'>首页</a> <a href='/tech'>科技</a> <a href='/finance'>财经</a></nav>"
+        f"<header><h1>{title}</h1><div class='byline'>作者:编辑部</div></header>"
+        f"<article>{body}</article>"
+        "<aside><h3>相关推荐</h3><ul><li><a href='/a'>另一篇文章</a></li></ul></aside>"
+        "<footer>版权所有</footer></body></html>"
+    )
+
+
+def _time(fn, rounds: int) -> tuple[float, float]:
+    """(median CPU seconds, median wall seconds) per call."""
+    cpu, wall = [], []
+    for _ in range(rounds):
+        c0, w0 = time.process_time(), time.perf_counter()
+        fn()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def startup_seconds() -> float:
+    """Fresh interpreter: import the engine and analyze one short text (vocabulary load included)."""
+    code = "from chipwatch.analysis.engine import analyze; analyze('英伟达股价暴跌17%。')"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30, help="timed repetitions per measurement")
+    args = parser.parse_args(argv)
+
+    import trafilatura
+
+    from chipwatch.analysis.engine import analyze
+
+    seeds = seed_texts()
+    analyze(seeds[0][1])  # load the vocabulary once, outside the timings
+
+    print("plain text (engine alone)")
+    per_doc = []
+    for name, text in seeds:
+        cpu, wall = _time(lambda text=text: analyze(text), args.rounds)
+        per_doc.append(cpu)
+        size = len(text.encode("utf-8")) / 1024
+        print(f"  {name:26s} {size:5.1f} KB  {cpu * 1000:6.2f} ms cpu  {wall * 1000:6.2f} ms wall")
+    mean = statistics.mean(per_doc)
+    print(f"  mean {mean * 1000:.2f} ms per seed-size article -> {60 / mean:,.0f} articles per minute per core")
+
+    print("HTML pages: analyze(extracted text) vs trafilatura.extract(page)")
+    ratios = []
+    for name, text in seeds:
+        page = as_html(text)
+        extracted = trafilatura.extract(page) or ""
+        # Interleave the two measurements so that load on the machine hits both alike.
+        t_cpu, a_cpu = [], []
+        for _ in range(args.rounds):
+            t_cpu.append(_time(lambda page=page: trafilatura.extract(page), 1)[0])
+            a_cpu.append(_time(lambda extracted=extracted: analyze(extracted), 1)[0])
+        t, a = statistics.median(t_cpu), statistics.median(a_cpu)
+        ratios.append(a / t)
+        print(f"  {name:26s} trafilatura {t * 1000:6.2f} ms  analyze {a * 1000:6.2f} ms  ratio {a / t:.2f}x")
+    print(f"  mean ratio analyze / trafilatura: {statistics.mean(ratios):.2f}x (target <= 0.5x)")
+
+    print(f"start-up: fresh interpreter, import + first analyze: {startup_seconds():.2f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
