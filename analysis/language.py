@@ -11,7 +11,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _CJK_OR_KANA = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # Long documents are judged on their first part: language does not change mid-article, and it keeps the
 # classifier's cost constant.
-_SAMPLE_CHARS = 1000
+_SAMPLE_CHARS = 600
 _lock = threading.Lock()
 
 
