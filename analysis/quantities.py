@@ -269,6 +269,15 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
                 out.append(counted)
                 covered = max(covered, original.index(counted.text, m.start()) + len(counted.text))
             continue
+        if m.group("u1") and m.group("n2") and _mixed_range(m, unit_words):
+            # "grew 63% to $5.2 billion" is a change between two different quantities, not a range: keep the
+            # first one and let the scan read the second on its own.
+            value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
+            if value is not None:
+                unit = "%" if m.group("u1") == "%" else "x"
+                out.append(Quantity(value=_plain(value), unit=unit, text=original[m.start() : m.end("u1")]))
+            covered = m.end("u1")
+            continue
         q = _from_match(m, unit_words, prefix, language, word_prefix)
         if q is None:
             continue
@@ -289,6 +298,17 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         if not any(q.text.endswith(m.group()) for q in out):
             out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
     return out
+
+
+def _mixed_range(m: re.Match[str], unit_words: dict) -> bool:
+    """Do the two ends of a "range" carry different units (63% ... $5.2 billion)?"""
+    if m.group("pre2"):
+        return True
+    unit = m.group("unit")
+    if not unit:
+        return False
+    first = "pct" if m.group("u1") == "%" else "x"
+    return unit_words.get(unit, (None,))[0] not in (first, "pp" if first == "pct" else "x")
 
 
 def has_number_anchor(norm: str, start: int, end: int) -> bool:

@@ -26,7 +26,7 @@ MIN_CLAIM_SCORE = 0.4
 NOTABLE_SCORE = 0.6
 # Questions, conditions and personal feelings assert less than statements do.
 _NON_ASSERTIVE_FACTOR = 0.7
-_HEDGE_FACTOR = 0.85
+_HEDGE_FACTOR = 0.9
 
 
 @dataclass
@@ -81,7 +81,7 @@ def judge(f: Features) -> Verdict:
             score += 0.15
             why.append(f"entity {name} (from context)")
         if f.domain_cues:
-            score += 0.15
+            score += 0.2 if f.strong_domain else 0.15
             why.append(f"cue {f.domain_cues[0]}")
     for i, q in enumerate(f.quantities[:3]):
         score += 0.25 if i == 0 else 0.1

@@ -9,6 +9,7 @@ the score.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ _CONTRAST_WEIGHT = 2.0
 # outweighs an event word of the other polarity in the same sentence (出口管制并非看空英伟达的理由: bullish).
 _NEGATED_WEIGHT = 1.5
 _LAST_CLAUSE_WEIGHT = 1.5
+_OTHER_ENTITY_WEIGHT = 0.5
 
 
 @dataclass
@@ -62,23 +64,40 @@ def stance_of(
         negated = _negated(hit, negators_before, negators_after, text)
         label = f"{hit.text} (negated)" if negated else hit.text
         signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
-    last_clause = _last_clause_start(text, start, end)
+    bounds = _clause_bounds(text, start, end)
+    last_clause = bounds[-1]
+    others = _clauses_about_others(hits, bounds)
     total = 0.0
     for pos, sign, _label in signed:
         weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
-        if pos >= last_clause:
+        clause = bisect.bisect_right(bounds, pos) - 1
+        if clause in others:
+            # "三星股价上涨4.2%,SK海力士则下跌1.8%": a clause about another company says little about the
+            # sentence's main entity.
+            weight *= _OTHER_ENTITY_WEIGHT
+        elif pos >= last_clause:
             weight *= _LAST_CLAUSE_WEIGHT
         total += sign * weight
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
     return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
 
 
-def _last_clause_start(text: str, start: int, end: int) -> int:
-    last = start
-    # The final punctuation of the sentence itself does not open a clause.
-    for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)):
-        last = m.end()
-    return last
+def _clause_bounds(text: str, start: int, end: int) -> list[int]:
+    """Start offsets of the sentence's clauses (the final punctuation of the sentence opens none)."""
+    return [start, *(m.end() for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)))]
+
+
+def _clauses_about_others(hits: list[Hit], bounds: list[int]) -> set[int]:
+    """Indexes of clauses that name entities, none of them the sentence's first (main) entity."""
+    main = ""
+    named: dict[int, set[str]] = {}
+    for hit in hits:
+        if "entity" not in hit.kinds:
+            continue
+        name = next(r.value for r in hit.roles if r.kind == "entity")
+        main = main or name
+        named.setdefault(bisect.bisect_right(bounds, hit.start) - 1, set()).add(name)
+    return {clause for clause, names in named.items() if main not in names}
 
 
 def _negated(cue: Hit, before: list[Hit], after: list[Hit], text: str) -> bool:
