@@ -11,7 +11,7 @@ from .language import detect_language
 from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
-from .quantities import extract_quantities, has_number_anchor
+from .quantities import NumberIndex, extract_quantities
 from .scoring import Features, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_of
@@ -69,6 +69,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     if not on_topic:
         return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=[])
 
+    numbers = NumberIndex(norm)
     title_end = _title_end(norm, skip_lines)
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
@@ -79,7 +80,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
         context = _context_entity(last_named, main, vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
         if named:
             last_named = named
         if claim is None:
@@ -104,7 +105,15 @@ def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -
 
 
 def _claim(
-    text: str, norm: str, start: int, end: int, hits: list[Hit], vocab: Vocabulary, lang: str, context: str
+    text: str,
+    norm: str,
+    start: int,
+    end: int,
+    hits: list[Hit],
+    vocab: Vocabulary,
+    lang: str,
+    context: str,
+    numbers: NumberIndex,
 ) -> tuple[Claim | None, list[str]]:
     """(the claim or None, the entities the sentence names)."""
     kinds: set[str] = set()
@@ -125,14 +134,16 @@ def _claim(
     if not names and "domain" not in kinds and not (context and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
-    may_have_number = has_number_anchor(norm, start, end)
+    may_have_number = numbers.any_in(start, end)
     if (
         not may_have_number
         and not kinds & _CHECKABLE_KINDS
         and vocab.directional.search(norm, start, end) is None
     ):
         return None, first
-    quantities = extract_quantities(norm, text, start, end, language=lang) if may_have_number else []
+    quantities = (
+        extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
+    )
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
     if _QUESTION_END.search(norm, start, end):
         moods.add("question")

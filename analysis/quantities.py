@@ -9,6 +9,7 @@ All patterns are bounded (no nested unbounded repeats), so a 5 MB input scans in
 
 from __future__ import annotations
 
+import bisect
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -242,16 +243,47 @@ def _plain(value: Decimal, *, ratio: bool = False) -> float:
     return round(float(value), 4) if ratio else float(value)
 
 
-def extract_quantities(norm: str, original: str, start: int, end: int, *, language: str) -> list[Quantity]:
-    """Quantities in norm[start:end]; `text` of each is the slice of `original` as written."""
+class NumberIndex:
+    """Where numbers may start in a whole document, found in one scan each, so that sentences look them up
+    (bisect) instead of rescanning their text."""
+
+    def __init__(self, norm: str) -> None:
+        self.anchors = [m.start() for m in _ANCHOR.finditer(norm)]
+        self.halves = [m.start() for m in _HALF.finditer(norm)]
+        self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if _ASCII_WORD.search(norm) else []
+
+    def anchors_in(self, start: int, end: int) -> list[int]:
+        return self.anchors[bisect.bisect_left(self.anchors, start) : bisect.bisect_left(self.anchors, end)]
+
+    @staticmethod
+    def _has(positions: list[int], start: int, end: int) -> bool:
+        i = bisect.bisect_left(positions, start)
+        return i < len(positions) and positions[i] < end
+
+    def any_in(self, start: int, end: int) -> bool:
+        return any(self._has(p, start, end) for p in (self.anchors, self.halves, self.words))
+
+
+def extract_quantities(
+    norm: str, original: str, start: int, end: int, *, language: str, index: NumberIndex | None = None
+) -> list[Quantity]:
+    """Quantities in norm[start:end]; `text` of each is the slice of `original` as written.
+
+    `index` (built once per document) spares rescanning the sentence for number starts."""
     from .vocabulary import get_vocabulary
 
     pattern, info = _compiled(id(get_vocabulary()))
     unit_words, prefix = info["unit_words"], info["prefix"]
     out: list[Quantity] = []
     covered = start
-    for anchor in _ANCHOR.finditer(norm, start, end):
-        pos = anchor.start()
+    if index is not None:
+        anchors = index.anchors_in(start, end)
+        halves = NumberIndex._has(index.halves, start, end)
+        words = NumberIndex._has(index.words, start, end)
+    else:
+        anchors = [m.start() for m in _ANCHOR.finditer(norm, start, end)]
+        halves = words = True
+    for pos in anchors:
         if pos < covered:
             continue  # inside a number already read ("6000亿": the 0s and 亿 are anchors too)
         m = pattern.match(norm, pos, end)
@@ -292,11 +324,12 @@ def extract_quantities(norm: str, original: str, start: int, end: int, *, langua
         begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
         written = original[begin : m.end()].strip()
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
-    if _has_ascii_letters(norm, start, end):
+    if words and _has_ascii_letters(norm, start, end):
         out.extend(_word_quantities(norm, original, start, end, info))
-    for m in _HALF.finditer(norm, start, end):
-        if not any(q.text.endswith(m.group()) for q in out):
-            out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
+    if halves:
+        for m in _HALF.finditer(norm, start, end):
+            if not any(q.text.endswith(m.group()) for q in out):
+                out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
     return out
 
 
@@ -309,15 +342,6 @@ def _mixed_range(m: re.Match[str], unit_words: dict) -> bool:
         return False
     first = "pct" if m.group("u1") == "%" else "x"
     return unit_words.get(unit, (None,))[0] not in (first, "pp" if first == "pct" else "x")
-
-
-def has_number_anchor(norm: str, start: int, end: int) -> bool:
-    """Could norm[start:end] hold a quantity at all? One fast scan; False spares the full parse."""
-    return (
-        _ANCHOR.search(norm, start, end) is not None
-        or _HALF.search(norm, start, end) is not None
-        or (_has_ascii_letters(norm, start, end) and _WORD_QUANTITY.search(norm, start, end) is not None)
-    )
 
 
 def _has_ascii_letters(norm: str, start: int, end: int) -> bool:
