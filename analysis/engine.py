@@ -134,12 +134,9 @@ def _claim(
     if not names and "domain" not in kinds and not (context and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
+    # (Every directional pattern, "up 62%", contains a number.)
     may_have_number = numbers.any_in(start, end)
-    if (
-        not may_have_number
-        and not kinds & _CHECKABLE_KINDS
-        and vocab.directional.search(norm, start, end) is None
-    ):
+    if not may_have_number and not kinds & _CHECKABLE_KINDS:
         return None, first
     quantities = (
         extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
@@ -152,13 +149,15 @@ def _claim(
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
         return None, first
-    directional = not quantities and vocab.directional.search(norm, start, end) is not None
+    directional = (
+        may_have_number and not quantities and vocab.directional.search(norm, start, end) is not None
+    )
     if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
         return None, first
     domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
     topics = topics_of(hits, vocab.topic_ids)
-    stance = stance_of(hits, norm, start, end, vocab.directional)
+    stance = stance_of(hits, norm, start, end, vocab.directional if may_have_number else None)
     inherited = [] if names or not context or not topics else [context]
     features = Features(
         entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],

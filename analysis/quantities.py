@@ -163,11 +163,30 @@ _WORD_QUANTITY = re.compile(
 # everywhere in Chinese prose (一些, 十分), numbers with units are rare.
 # An Arabic number is not an anchor when a date, time or ordinal word follows it (2025年, 1月, 20点, 13分,
 # 第3位): those are never quantities, and skipping them here saves most of the work on dated news text.
+# The pattern opens with one character class (so the regex engine skips other text in C) and then checks,
+# by looking back at that character, which kind of start it is.
+_CN_NUM = "零〇一二两兩三四五六七八九十百千万萬亿億"
 _ANCHOR = re.compile(
-    r"(?<![\d.,])\d(?![\d.,]*\s?(?:年|月|日|号|號|点|時|时|秒|岁|歲|楼|樓|位|名|次|字|页|頁|分(?![之の])))"
-    r"|[$€¥￥]"
-    r"|(?<![零〇一二两兩三四五六七八九十百千万萬亿億])[零〇一二两兩三四五六七八九十百千万萬亿億]{1,12}"
-    r"(?=倍|成|割|分[之の]|美元|美金|元|日元|欧元|人民币|个百分点|個百分點|%|到|至|~|-)"
+    rf"[\d$€¥￥{_CN_NUM}]"
+    r"(?:(?<=\d)(?<![\d.,]\d)(?![\d.,]*\s?(?:年|月|日|号|號|点|時|时|秒|岁|歲|楼|樓|位|名|次|字|页|頁|分(?![之の])))"
+    r"|(?<=[$€¥￥])"
+    rf"|(?<=[{_CN_NUM}])(?<![{_CN_NUM}][{_CN_NUM}])[{_CN_NUM}]{{0,11}}"
+    r"(?=倍|成|割|分[之の]|美元|美金|元|日元|欧元|人民币|个百分点|個百分點|%|到|至|~|-))"
+)
+# Words that must be present before the slower half / number-word patterns are worth running at all.
+_HALF_WORDS = ("一半", "半数", "half")
+_SCALE_WORDS = (
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "trillion",
+    "half",
+    "halves",
+    "third",
+    "quarter",
+    "fifth",
+    "tenth",
 )
 
 
@@ -249,8 +268,11 @@ class NumberIndex:
 
     def __init__(self, norm: str) -> None:
         self.anchors = [m.start() for m in _ANCHOR.finditer(norm)]
-        self.halves = [m.start() for m in _HALF.finditer(norm)]
-        self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if _ASCII_WORD.search(norm) else []
+        lowered = norm.lower()
+        halves = any(w in lowered for w in _HALF_WORDS)
+        self.halves = [m.start() for m in _HALF.finditer(norm)] if halves else []
+        words = any(w in lowered for w in _SCALE_WORDS)
+        self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if words else []
 
     def anchors_in(self, start: int, end: int) -> list[int]:
         return self.anchors[bisect.bisect_left(self.anchors, start) : bisect.bisect_left(self.anchors, end)]
