@@ -116,18 +116,23 @@ def _claim(
     numbers: NumberIndex,
 ) -> tuple[Claim | None, list[str]]:
     """(the claim or None, the entities the sentence names)."""
+    # One pass over the hits for what the cheap gates need.
     kinds: set[str] = set()
+    names: list[str] = []
+    subject = False
     for h in hits:
-        kinds |= h.kinds
-    names = (
-        ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=True))
-        if "entity" in kinds
-        else []
-    )
+        hit_kinds = h.kinds
+        kinds |= hit_kinds
+        if "entity" in hit_kinds:
+            name = next(r.value for r in h.roles if r.kind == "entity")
+            if name not in names:
+                names.append(name)
+        elif not subject and "subject" in hit_kinds:
+            subject = _implicit_subject(h, norm, start)
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
-    if names or not any(_implicit_subject(h, norm, start) for h in hits):
+    if names or not subject:
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
@@ -157,7 +162,9 @@ def _claim(
     domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
     topics = topics_of(hits, vocab.topic_ids)
-    stance = stance_of(hits, norm, start, end, vocab.directional if may_have_number else None)
+    stance = stance_of(
+        hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints
+    )
     inherited = [] if names or not context or not topics else [context]
     features = Features(
         entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],

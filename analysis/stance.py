@@ -42,11 +42,12 @@ def stance_of(
     start: int,
     end: int,
     directional: re.Pattern[str] | None = None,
+    hints: tuple[str, ...] = (),
 ) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
     hedged = any("hedges" in h.kinds for h in hits)
     signed: list[tuple[int, float, str]] = []  # (position, sign, label)
-    if directional is not None:
+    if directional is not None and (not hints or any(h in text[start:end] for h in hints)):
         for m in directional.finditer(text, start, end):
             sign = 1 if (m.lastgroup or "").startswith("bull") else -1
             signed.append((m.start(), sign, m.group().strip()))
@@ -64,6 +65,11 @@ def stance_of(
         negated = _negated(hit, negators_before, negators_after, text)
         label = f"{hit.text} (negated)" if negated else hit.text
         signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
+    signs = {sign > 0 for _pos, sign, _label in signed}
+    if len(signs) == 1:
+        # Every cue points the same way: the weights below (all positive) cannot change the direction.
+        stance = "bullish" if signs.pop() else "bearish"
+        return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
     bounds = _clause_bounds(text, start, end)
     last_clause = bounds[-1]
     others = _clauses_about_others(hits, bounds)
@@ -80,6 +86,19 @@ def stance_of(
         total += sign * weight
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
     return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
+
+
+def _may_be_directional(text: str, start: int, end: int) -> bool:
+    """Cheap gate for the directional patterns: each needs "up"/"down" before a number or a % sign."""
+    piece = text[start:end]
+    return (
+        "%" in piece
+        or "％" in piece
+        or "up " in piece
+        or "down " in piece
+        or "Up " in piece
+        or "Down " in piece
+    )
 
 
 def _clause_bounds(text: str, start: int, end: int) -> list[int]:

@@ -28,6 +28,7 @@ class Vocabulary:
     boilerplate: re.Pattern[str]
     units: dict[str, Any]
     directional: re.Pattern[str]  # one alternation; group "bull_N" is bullish, "bear_N" bearish
+    directional_hints: tuple[str, ...]  # the patterns are tried only on text holding one of these
     versions: dict[str, int] = field(default_factory=dict)
 
 
@@ -117,6 +118,7 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     return Vocabulary(
         lexicon=lex,
         directional=directional,
+        directional_hints=tuple(str(h) for h in stance.get("directional_hints") or ()),
         entity_kind=kinds,
         entity_parent=parents,
         topic_ids=tuple(topics["topics"]),
