@@ -88,19 +88,6 @@ def stance_of(
     return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
 
 
-def _may_be_directional(text: str, start: int, end: int) -> bool:
-    """Cheap gate for the directional patterns: each needs "up"/"down" before a number or a % sign."""
-    piece = text[start:end]
-    return (
-        "%" in piece
-        or "％" in piece
-        or "up " in piece
-        or "down " in piece
-        or "Up " in piece
-        or "Down " in piece
-    )
-
-
 def _clause_bounds(text: str, start: int, end: int) -> list[int]:
     """Start offsets of the sentence's clauses (the final punctuation of the sentence opens none)."""
     return [start, *(m.end() for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)))]
