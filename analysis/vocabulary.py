@@ -47,7 +47,11 @@ def get_vocabulary() -> Vocabulary:
 
 def _read_all() -> dict[str, dict[str, Any]]:
     base = resources.files("chipwatch.analysis") / "vocab"
-    return {name: yaml.safe_load((base / f"{name}.yaml").read_text(encoding="utf-8")) for name in _FILES}
+    # libyaml's loader when PyYAML was built with it: the same result, several times faster at start-up.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {
+        name: yaml.load((base / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) for name in _FILES
+    }
 
 
 def _flatten(groups: Any) -> list[str]:
