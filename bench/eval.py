@@ -11,6 +11,7 @@ claim.
 Metrics:
 - claim recall: labelled claims found / labelled claims
 - claim precision: predicted claims matching a label / predicted claims not matching an `acceptable` entry
+  (claim_precision_strict counts those as false claims too)
 - entity F1: micro F1 of claim entities over matched claims
 - quantity accuracy: correct / (labelled + spurious predicted) quantities, over matched claims
 - stance accuracy: matched claims whose stance equals the label
@@ -61,6 +62,9 @@ class Report:
             "predicted_claims": self.predicted,
             "claim_recall": ratio(self.found, self.labelled),
             "claim_precision": ratio(self.predicted_matching, self.predicted - self.predicted_acceptable),
+            # the same with every "acceptable" (either-way) sentence counted as a false claim
+            "claim_precision_strict": ratio(self.predicted_matching, self.predicted),
+            "acceptable_predicted": self.predicted_acceptable,
             "entity_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
             "quantity_accuracy": ratio(self.quantity_ok, self.quantity_total),
             "stance_accuracy": ratio(self.stance_ok, self.stance_total),
