@@ -25,7 +25,15 @@ def metrics():
 
 
 @pytest.mark.parametrize(
-    "name", ["claim_recall", "claim_precision", "entity_f1", "quantity_accuracy", "stance_accuracy"]
+    "name",
+    [
+        "claim_recall",
+        "claim_precision",
+        "claim_precision_strict",
+        "entity_f1",
+        "quantity_accuracy",
+        "stance_accuracy",
+    ],
 )
 def test_metric_at_or_above_floor(metrics, name):
     assert metrics[name] >= FLOORS[name], f"{name} fell to {metrics[name]} (floor {FLOORS[name]})"
