@@ -58,7 +58,7 @@ def judge(f: Features) -> Verdict:
     relevant = (  # a sentence about the AI-chip world:
         bool(chip)
         or (bool(context) and (bool(f.domain_cues) or chip_topic))
-        or (f.strong_domain and (chip_topic or "market_move" in f.topics))
+        or (f.strong_domain and (chip_topic or "market_move" in f.topics or bool(f.quantities)))
         # "a reasoning model can burn 10x more tokens": an everyday word (compute, chips) with an AI-chip
         # topic and a number is enough inside a document already about AI chips.
         or (bool(f.domain_cues) and chip_topic and bool(f.quantities))
@@ -95,10 +95,12 @@ def judge(f: Features) -> Verdict:
     for topic in f.topics[:3]:
         score += 0.05
         why.append(f"topic {topic}")
-    # Hedged or non-assertive statements are still kept, but weaker; `why` names only what raised the score.
+    # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
+    # but weaker ones; `why` names only what raised the score.
+    asserted = round(max(0.0, min(1.0, score)), 4)
     if f.hedged:
         score *= _HEDGE_FACTOR
     if f.non_assertive:
         score *= _NON_ASSERTIVE_FACTOR
     score = round(max(0.0, min(1.0, score)), 4)
-    return Verdict(score >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why)
+    return Verdict(asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why)
