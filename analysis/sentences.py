@@ -9,7 +9,14 @@ import re
 from collections.abc import Iterator
 
 # Sentence ends: CJK and ASCII terminators, optionally followed by a closing quote or bracket.
-_TERMINATOR = re.compile(r"[。！？!?；;…]+[”」』\"'）)]*|\.(?=[\s”\"')]|$)|(?P<rule>[-—=_~]{3,})")
+# One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII marks with closing
+# quotes, a full stop before a space, or a rule of three or more dashes.
+_TERMINATOR = re.compile(
+    r"[。！？!?；;….\-—=_~]"
+    r"(?:(?<=[。！？!?；;…])[。！？!?；;…]*[”」』\"'）)]*"
+    r"|(?<=\.)(?=[\s”\"')]|$)"
+    r"|(?<=[-—=_~])(?<![-—=_~][-—=_~])[-—=_~]{2,}(?P<rule>))"
+)
 _LINE = re.compile(r"[^\n]+")
 # Abbreviations whose final dot does not end a sentence ("U.S. export rules", "Mr. Huang").
 _ABBREV = re.compile(
@@ -69,7 +76,7 @@ def sentence_spans(
         for m in terminators(raw):
             if m.group().startswith(".") and _ABBREV.search(raw, max(0, m.start() - 6), m.start()):
                 continue
-            pieces.append((start, m.start() if m.group("rule") else m.end()))
+            pieces.append((start, m.start() if m.group("rule") is not None else m.end()))
             start = m.end()
         if start < len(raw):
             pieces.append((start, len(raw)))
