@@ -74,6 +74,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
     recent: list[tuple[Claim, str]] = []  # (claim, key) of the last claims kept
+    grams_of: dict[str, set[str]] = {}
     title_key = quick_key(title) if title else ""
     last_named: list[str] = []
     for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
@@ -88,7 +89,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         if title_key and quick_key(claim.text) == title_key:
             continue  # the title repeated in the body (an image caption, a share box) is still the title
         key = quick_key(claim.text)
-        if _near_duplicate(claim, key, recent):
+        if _near_duplicate(claim, key, recent, grams_of):
             continue
         recent.append((claim, key))
         del recent[:-_NEAR_DUP_WINDOW]
@@ -265,8 +266,11 @@ def _bigrams(key: str) -> set[str]:
     return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
-def _near_duplicate(claim: Claim, key: str, recent: list[tuple[Claim, str]]) -> bool:
-    """Is this claim a reworded repeat of one kept just before (same entities, similar wording)?"""
+def _near_duplicate(
+    claim: Claim, key: str, recent: list[tuple[Claim, str]], grams_of: dict[str, set[str]]
+) -> bool:
+    """Is this claim a reworded repeat of one kept just before (same entities, similar wording)?
+    `grams_of` caches the bigram sets of the document's claims."""
     grams: set[str] | None = None
     size = len(key)
     for other, other_key in recent:
@@ -275,8 +279,8 @@ def _near_duplicate(claim: Claim, key: str, recent: list[tuple[Claim, str]]) -> 
         if other.entities != claim.entities or not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
             continue
         if grams is None:
-            grams = _bigrams(key)
-        other_grams = _bigrams(other_key)
+            grams = grams_of[key] = _bigrams(key)
+        other_grams = grams_of.get(other_key) or grams_of.setdefault(other_key, _bigrams(other_key))
         shared = len(grams & other_grams)
         if shared >= _NEAR_DUP * (len(grams) + len(other_grams) - shared):
             return True
