@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
+from collections import Counter, deque
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -73,7 +73,8 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     title_end = _title_end(norm, skip_lines)
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
-    recent: list[tuple[Claim, str]] = []  # (claim, key) of the last claims kept
+    # Keys of the last claims kept, per entity list: only claims about the same entities repeat each other.
+    recent: dict[tuple[str, ...], deque[str]] = {}
     grams_of: dict[str, set[str]] = {}
     title_key = quick_key(title) if title else ""
     last_named: list[str] = []
@@ -89,10 +90,10 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         if title_key and quick_key(claim.text) == title_key:
             continue  # the title repeated in the body (an image caption, a share box) is still the title
         key = quick_key(claim.text)
-        if _near_duplicate(claim, key, recent, grams_of):
+        same_entities = recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW))
+        if _near_duplicate(key, same_entities, grams_of):
             continue
-        recent.append((claim, key))
-        del recent[:-_NEAR_DUP_WINDOW]
+        same_entities.append(key)
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
@@ -266,17 +267,14 @@ def _bigrams(key: str) -> set[str]:
     return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
-def _near_duplicate(
-    claim: Claim, key: str, recent: list[tuple[Claim, str]], grams_of: dict[str, set[str]]
-) -> bool:
-    """Is this claim a reworded repeat of one kept just before (same entities, similar wording)?
+def _near_duplicate(key: str, recent: deque[str], grams_of: dict[str, set[str]]) -> bool:
+    """Is this claim a reworded repeat of one kept just before about the same entities (`recent`)?
     `grams_of` caches the bigram sets of the document's claims."""
     grams: set[str] | None = None
     size = len(key)
-    for other, other_key in recent:
-        # Only claims about the same entities can repeat each other, and Jaccard can never exceed
-        # smaller/larger: most pairs are dismissed before any set is built.
-        if other.entities != claim.entities or not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
+    for other_key in recent:
+        # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen.
+        if not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
             continue
         if grams is None:
             grams = grams_of[key] = _bigrams(key)
