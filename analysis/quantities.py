@@ -103,6 +103,8 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         "unit_words": unit_words,
         "prefix": prefix_cur,
         "word_prefixes": word_prefixes,
+        # last characters of those words (美金 -> 金): most numbers are preceded by none of them
+        "prefix_last": frozenset(p[-1] for p in word_prefixes),
         "unit_only": re.compile(unit_re),
         "counters": frozenset(units.get("counters", [])),
         "counter_nouns": counter_nouns,
@@ -316,7 +318,11 @@ def extract_quantities(
             continue
         # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
         bare = m.group("n1") is not None and not m.group("pre") and pos > start
-        word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"]) if bare else ""
+        word_prefix = (
+            _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"], info["prefix_last"])
+            if bare
+            else ""
+        )
         if m.group("n1") and not (m.group("unit") or m.group("pre") or m.group("u1") or word_prefix):
             counted = _counted(m, norm, original, start, end, info)
             if counted is not None:
@@ -439,11 +445,16 @@ def _word_quantities(norm: str, original: str, start: int, end: int, info: dict)
     return out
 
 
-def _word_prefix(norm: str, lo: int, pos: int, prefixes: list[str]) -> str:
+def _word_prefix(norm: str, lo: int, pos: int, prefixes: list[str], last_chars: frozenset[str]) -> str:
     """A currency written as a word before the number ("美金3000万", "USD 5bn", "US$30bn"): that prefix."""
     before = norm[lo:pos]
+    if not before:
+        return ""
     if before.endswith("US") and norm.startswith("$", pos):
         return "US"
+    last = before[-2] if before[-1] == " " and len(before) > 1 else before[-1]
+    if last not in last_chars:
+        return ""  # the common case, decided without trying every prefix
     for p in prefixes:
         for candidate in (p, p + " "):
             if before.endswith(candidate):
