@@ -47,8 +47,8 @@ def stance_of(
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
     hedged = any("hedges" in h.kinds for h in hits)
     signed: list[tuple[int, float, str]] = []  # (position, sign, label)
-    if directional is not None and (not hints or any(h in text[start:end] for h in hints)):
-        for m in directional.finditer(text, start, end):
+    if directional is not None:
+        for m in _directional_matches(directional, hints, text, start, end):
             sign = 1 if (m.lastgroup or "").startswith("bull") else -1
             signed.append((m.start(), sign, m.group().strip()))
     has_cue = any("bullish" in h.kinds or "bearish" in h.kinds for h in hits)
@@ -86,6 +86,29 @@ def stance_of(
         total += sign * weight
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
     return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
+
+
+# How far around a hint ("%", "up ") a directional pattern may reach: "39.6 %増", "up more than $1".
+_HINT_BEFORE, _HINT_AFTER = 12, 32
+
+
+def _directional_matches(
+    directional: re.Pattern[str], hints: tuple[str, ...], text: str, start: int, end: int
+) -> list[re.Match[str]]:
+    """Directional-number matches, searched only in small windows around the hints (the whole sentence
+    when there are no hints): the alternation has no common first character and is slow to slide."""
+    if not hints:
+        return list(directional.finditer(text, start, end))
+    piece = text[start:end]
+    found: dict[int, re.Match[str]] = {}
+    for hint in hints:
+        i = piece.find(hint)
+        while i >= 0:
+            lo, hi = max(start, start + i - _HINT_BEFORE), min(end, start + i + len(hint) + _HINT_AFTER)
+            for m in directional.finditer(text, lo, hi):
+                found.setdefault(m.start(), m)
+            i = piece.find(hint, i + 1)
+    return [found[k] for k in sorted(found)]
 
 
 def _clause_bounds(text: str, start: int, end: int) -> list[int]:
