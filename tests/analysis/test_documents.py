@@ -110,3 +110,30 @@ def test_unnamed_subject_takes_the_entity_in_context():
 def test_document_entities_are_canonical_and_ordered():
     result = analyze("标题\n英伟达和台积电,还有AMD。NVDA跌了。")
     assert result.entities == ["NVIDIA", "TSMC", "AMD"]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in DOCS.glob("*.txt") if "offtopic" not in p.name))
+def test_why_names_only_what_is_in_the_claim(name):
+    """Every `why` item points at something in the claim: its entities, quantities, topics or its text."""
+    for claim in analyze((DOCS / f"{name}.txt").read_text(encoding="utf-8")).claims:
+        assert 0.0 <= claim.score <= 1.0
+        assert claim.notable == (claim.score >= 0.6)
+        assert claim.why, claim.text
+        for item in claim.why:
+            kind, _, rest = item.partition(" ")
+            if kind == "entity":
+                assert rest.removesuffix(" (from context)") in claim.entities
+            elif kind == "quantity":
+                assert any(item == f"quantity {q.to_json()['value']} {q.unit}" for q in claim.quantities)
+            elif kind == "topic":
+                assert rest in claim.topics
+            else:
+                assert kind == "cue"
+                cue = rest.removesuffix(" (negated)")
+                assert (
+                    cue.lower() in claim.text.lower()
+                    or cue.lower() in claim.text.translate(_FULLWIDTH).lower()
+                )
+
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
