@@ -213,15 +213,18 @@ def _looks_like_text(text: str) -> bool:
 
 def _title(text: str, given: str | None) -> tuple[str | None, int]:
     """(title, number of leading lines that are the title and must not become claims)."""
-    first_line = ""
+    lines = []
     for line in text.splitlines():
         if line.strip():
-            first_line = line.strip()
-            break
+            lines.append(line.strip())
+            if len(lines) == 2:
+                break
+    first_line = lines[0] if lines else ""
     if given is not None:
         skip = 1 if first_line and quick_key(first_line) == quick_key(given) else 0
         return given, skip
-    if first_line and len(first_line) <= _MAX_TITLE_CHARS:
+    # A one-line text (a feed item, a post) is all body: its only line is not taken as a title.
+    if len(lines) == 2 and len(first_line) <= _MAX_TITLE_CHARS:
         return first_line, 1
     return None, 0
 

@@ -24,6 +24,9 @@ _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Word-boundary classes: a Latin alias must not sit inside a longer word (Intel in Intelligence), a katakana
 # alias not inside a longer katakana word (チップ in ポテトチップス).
 _LATIN = re.compile(r"[A-Za-z0-9_]")
+# After an alias that ends in a letter a digit may follow (HBM3E, CUDA12); after one that ends in a digit it
+# may not (H20 is not the start of H200).
+_LATIN_LETTER = re.compile(r"[A-Za-z_]")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 
 
@@ -73,6 +76,8 @@ class _Entry:
         self.length = len(key)
         self.left = _boundary(key[0])
         self.right = _boundary(key[-1])
+        if self.right is _LATIN and not key[-1].isdigit():
+            self.right = _LATIN_LETTER
         self.folded: tuple[tuple[Role, ...], frozenset[str]] | None = None
         self.exact: dict[str, tuple[tuple[Role, ...], frozenset[str]]] = {}
         self.plain: tuple[tuple[Role, ...], frozenset[str]] | None = None  # set by Lexicon.compile

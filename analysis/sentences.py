@@ -55,11 +55,13 @@ def sentence_spans(
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     terminators = _TERMINATOR.finditer
+    skipped = 0
     for index, line in enumerate(_LINE.finditer(norm)):
-        if index < skip_lines:
-            continue
         raw = line.group()
         stripped = raw.strip()
+        if skipped < skip_lines and stripped:
+            skipped += 1  # the title line(s): counted among non-blank lines, as the title finder does
+            continue
         if len(stripped) < _MIN_SENTENCE_CHARS:
             continue
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
