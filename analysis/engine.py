@@ -200,10 +200,14 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
     if "subject" not in hit.kinds or hit.start - start > _SUBJECT_WINDOW:
         return False
-    # "思科的股价" is Cisco's share price: a metric with a named owner refers to that owner, not to the
-    # entity in context. After punctuation ("，的股价", a name the spinner deleted) it still does.
-    before = norm[hit.start - 2 : hit.start] if hit.start - 2 >= start else ""
-    return not (before.endswith("的") and before[:1].isalnum())
+    # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
+    # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
+    # still does.
+    before = norm[max(start, hit.start - 3) : hit.start]
+    if before.endswith(("'s ", "’s ")):
+        return False
+    before = before[-2:]
+    return not (before.endswith(("的", "の")) and before[:1].isalnum())
 
 
 def _looks_like_text(text: str) -> bool:
