@@ -80,6 +80,8 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     last_named: list[str] = []
     for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        if lo == hi:
+            continue  # no vocabulary term at all: nothing to claim about
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
         context = _context_entity(last_named, main, vocab.entity_parent)
         claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
