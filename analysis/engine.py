@@ -78,15 +78,18 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     grams_of: dict[str, set[str]] = {}
     title_key = quick_key(title) if title else ""
     last_named: list[str] = []
+    # Entities named so far (the title counts): "the company" can only refer back to one of them.
+    mentioned = {name for hit, name in mentions if hit.start < title_end}
     for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         if lo == hi:
             continue  # no vocabulary term at all: nothing to claim about
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
-        context = _context_entity(last_named, main, vocab.entity_parent)
+        context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
         claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
         if named:
             last_named = named
+            mentioned.update(named)
         if claim is None:
             continue
         if title_key and quick_key(claim.text) == title_key:
@@ -103,7 +106,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
 def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
     """Who "the company" / "股价" / "同社" refers to: the main entity if the last sentence that named entities
     named it, else the first entity that sentence named (a product stands for the company that sells it)."""
-    if not last_named or main in last_named:
+    if not last_named or (main and main in last_named):
         return main
     return parents.get(last_named[0], last_named[0])
 
