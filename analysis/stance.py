@@ -45,24 +45,35 @@ def stance_of(
     hints: tuple[str, ...] = (),
 ) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
-    hedged = any("hedges" in h.kinds for h in hits)
+    # One pass sorts the hits into what the rules below need.
+    hedged = False
+    cues: list[tuple[Hit, int]] = []
+    negators_before: list[Hit] = []
+    negators_after: list[Hit] = []
+    contrast_at = -1
+    for hit in hits:
+        kinds = hit.kinds
+        if "hedges" in kinds:
+            hedged = True
+        # A term that is both bullish and bearish (a vocabulary slip) cancels out.
+        sign = ("bullish" in kinds) - ("bearish" in kinds)
+        if sign:
+            cues.append((hit, sign))
+        if "negators_before" in kinds:
+            negators_before.append(hit)
+        elif "negators_after" in kinds:
+            negators_after.append(hit)
+        elif "contrast" in kinds:
+            contrast_at = hit.start
     signed: list[tuple[int, float, str]] = []  # (position, sign, label)
     if directional is not None:
         for m in _directional_matches(directional, hints, text, start, end):
             sign = 1 if (m.lastgroup or "").startswith("bull") else -1
             signed.append((m.start(), sign, m.group().strip()))
-    has_cue = any("bullish" in h.kinds or "bearish" in h.kinds for h in hits)
-    if not has_cue and not signed:
+    if not cues and not signed:
         return StanceResult("neutral", [], hedged)
-    negators_before = [h for h in hits if "negators_before" in h.kinds]
-    negators_after = [h for h in hits if "negators_after" in h.kinds]
-    contrast_at = max((h.start for h in hits if "contrast" in h.kinds), default=-1)
-    for hit in hits:
-        # A term that is both bullish and bearish (a vocabulary slip) cancels out.
-        sign = ("bullish" in hit.kinds) - ("bearish" in hit.kinds)
-        if not sign:
-            continue
-        negated = _negated(hit, negators_before, negators_after, text)
+    for hit, sign in cues:
+        negated = (negators_before or negators_after) and _negated(hit, negators_before, negators_after, text)
         label = f"{hit.text} (negated)" if negated else hit.text
         signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
     signs = {sign > 0 for _pos, sign, _label in signed}
