@@ -12,7 +12,7 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import Features, judge
+from .scoring import Features, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_of
 from .topics import topics_of
@@ -150,6 +150,15 @@ def _claim(
     may_have_number = numbers.any_in(start, end)
     if not may_have_number and not kinds & _CHECKABLE_KINDS:
         return None, first
+    # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
+    # only lets through sentences the full judgement below could accept.
+    domain = [h for h in hits if "domain" in h.kinds]
+    strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
+    topics = topics_of(hits, vocab.topic_ids)
+    entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
+    inherited = [] if names or not context or not topics else [context]
+    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited), may_have_number):
+        return None, first
     quantities = (
         extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     )
@@ -166,15 +175,11 @@ def _claim(
     )
     if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
         return None, first
-    domain = [h for h in hits if "domain" in h.kinds]
-    strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
-    topics = topics_of(hits, vocab.topic_ids)
     stance = stance_of(
         hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints
     )
-    inherited = [] if names or not context or not topics else [context]
     features = Features(
-        entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],
+        entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,
         quantities=quantities,
         topics=topics,

@@ -51,20 +51,34 @@ class Verdict:
     why: list[str] = field(default_factory=list)
 
 
+def is_relevant(
+    kinds: list[str], domain: bool, strong_domain: bool, topics: list[str], inherited: bool, numbers: bool
+) -> bool:
+    """Is a sentence about the AI-chip world? `kinds` are its entities' kinds ("chip" / "context")."""
+    chip_topic = any(t in CHIP_TOPICS for t in topics)
+    return (
+        "chip" in kinds
+        or ("context" in kinds and (domain or chip_topic))
+        or (strong_domain and (chip_topic or "market_move" in topics or numbers))
+        # "a reasoning model can burn 10x more tokens": an everyday word (compute, chips) with an AI-chip
+        # topic and a number is enough inside a document already about AI chips.
+        or (domain and chip_topic and numbers)
+        # An unnamed subject ("Shares rose 4%") inherits the entity in context; the sentence still needs a
+        # business topic of its own to be about that entity's business.
+        or (inherited and bool(topics))
+    )
+
+
 def judge(f: Features) -> Verdict:
     chip = [name for name, kind in f.entities if kind == "chip"]
     context = [name for name, kind in f.entities if kind != "chip"]
-    chip_topic = any(t in CHIP_TOPICS for t in f.topics)
-    relevant = (  # a sentence about the AI-chip world:
-        bool(chip)
-        or (bool(context) and (bool(f.domain_cues) or chip_topic))
-        or (f.strong_domain and (chip_topic or "market_move" in f.topics or bool(f.quantities)))
-        # "a reasoning model can burn 10x more tokens": an everyday word (compute, chips) with an AI-chip
-        # topic and a number is enough inside a document already about AI chips.
-        or (bool(f.domain_cues) and chip_topic and bool(f.quantities))
-        # An unnamed subject ("Shares rose 4%") inherits the entity in context; the sentence still needs a
-        # business topic of its own to be about that entity's business.
-        or (bool(f.inherited) and bool(f.topics))
+    relevant = is_relevant(
+        [kind for _, kind in f.entities],
+        bool(f.domain_cues),
+        f.strong_domain,
+        f.topics,
+        bool(f.inherited),
+        bool(f.quantities),
     )
     checkable = bool(f.quantities or f.assertion_cues or f.stance_cues)
     if not (relevant and checkable):
