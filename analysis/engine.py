@@ -136,6 +136,8 @@ def _claim(
                 names.append(name)
         elif not subject and "subject" in hit_kinds:
             subject = _implicit_subject(h, norm, start)
+        if "reference" in hit_kinds:
+            subject = True
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.

@@ -100,6 +100,8 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lex.add(cue, Role("assertion"))
     for cue in _flatten(data["claims"].get("implicit_subject")):
         lex.add(cue, Role("subject"))
+    for cue in _flatten(data["claims"].get("implicit_reference")):
+        lex.add(cue, Role("reference"))
     for mood, cues in (data["claims"].get("non_assertive") or {}).items():
         for cue in cues:
             lex.add(str(cue), Role("mood", mood))
