@@ -268,18 +268,23 @@ def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_e
 def _on_topic(hits: list[Hit], kinds: dict[str, str], length: int) -> bool:
     """Does the document as a whole talk about AI chips? Counts unambiguous chip entities and strong cues."""
     signal = 0.0
+    core = False  # at least one chip-world entity or strong AI-chip word
     for hit in hits:
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
-                signal += 1.0 if kinds.get(role.value) == "chip" else 0.34
+                chip = kinds.get(role.value) == "chip"
+                core = core or chip
+                signal += 1.0 if chip else 0.34
                 break
             if role.kind == "domain" and role.flag == "strong":
+                core = True
                 signal += 1.0
                 break
     # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
-    # housing does not make it a piece about chips.
+    # housing does not make it a piece about chips. Big tech alone (a phone review naming Apple and
+    # Samsung) never does.
     needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
-    return signal >= needed
+    return core and signal >= needed
 
 
 def _bigrams(key: str) -> set[str]:

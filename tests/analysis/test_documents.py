@@ -55,6 +55,9 @@ def test_off_topic_documents_give_no_claims(name):
         "Apple pie recipe: slice two apples, add fish and chips on the side, bake for 40 minutes at 180C.",
         "The club's shares fell 2% and ticket prices rose 5% after the derby defeat.",
         "房价连续三个月回落,二手住宅价格下降0.7%,银行将房贷利率下调至3.05%。",
+        # big tech without anything about chips: a phone review
+        "iPhone review\nApple kept the starting price at $999, while Samsung raised the Galaxy price by 5%.\n"
+        "Apple shares rose 1.2% after the launch event.",
     ],
 )
 def test_short_off_topic_texts_give_no_claims(text):
