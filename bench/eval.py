@@ -49,6 +49,7 @@ class Report:
     stance_total: int = 0
     offtopic_false_claims: int = 0
     details: list[str] = field(default_factory=list)
+    per_document: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # labelled, found, false
 
     def metrics(self) -> dict[str, float | int]:
         def ratio(a: int, b: int) -> float:
@@ -162,13 +163,16 @@ def evaluate(docs: Path = DOCS) -> Report:
                     report.details.append(f"{name}: QUANTITY {g['key'][:30]} missing {gq}")
             report.quantity_total += len(remaining)
             report.details += [f"{name}: QUANTITY {g['key'][:30]} spurious {q}" for q in remaining]
+        false_claims = 0
         for i, claim in enumerate(predicted):
             if i in used:
                 report.predicted_matching += 1
             elif any(k in _squash(claim["text"]) for k in acceptable):
                 report.predicted_acceptable += 1
             else:
+                false_claims += 1
                 report.details.append(f"{name}: FALSE CLAIM {claim['text'][:90]}")
+        report.per_document[name] = (len(gold), len(used), false_claims)
     return report
 
 
@@ -176,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", action="store_true", help="list every miss and false claim")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--per-doc", action="store_true", help="labelled / found / false claims per document")
     args = parser.parse_args(argv)
     report = evaluate()
     metrics = report.metrics()
@@ -184,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for key, value in metrics.items():
             print(f"{key:24s} {value}")
+    if args.per_doc:
+        for name, (labelled, found, false_claims) in sorted(report.per_document.items()):
+            print(f"  {name:28s} labelled {labelled:3d}  found {found:3d}  false {false_claims:3d}")
     if args.details:
         print("\n".join(report.details))
     return 0
