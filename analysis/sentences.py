@@ -31,15 +31,9 @@ _MIN_SENTENCE_CHARS = 6
 # Sentences longer than this are cut at a comma: forum posts run on for hundreds of characters.
 _MAX_SENTENCE_CHARS = 400
 _SOFT_BREAK = re.compile(r"[，,、]")
-_KEY_DROP = re.compile(r"[\s\W_]+")
 _CLOSERS = "”」』\"'）)"
 # Sentence-final marks ignored when comparing sentences: a quote may drop the full stop of its original.
 _END_MARKS = "。.!?！？;；" + _CLOSERS
-
-
-def dedup_key(text: str) -> str:
-    """Text without whitespace and punctuation, lower-cased: repeated paragraphs and quotes compare equal."""
-    return _KEY_DROP.sub("", text).casefold()
 
 
 def quick_key(text: str) -> str:
