@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-# Sentence ends: CJK and ASCII terminators, optionally followed by a closing quote or bracket.
-# One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII marks with closing
-# quotes, a full stop before a space, or a rule of three or more dashes.
+# Sentence ends. One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII
+# marks with closing quotes or brackets, a full stop before a space, or a rule of three or more dashes.
 _TERMINATOR = re.compile(
     r"[。！？!?；;….\-—=_~]"
     r"(?:(?<=[。！？!?；;…])[。！？!?；;…]*[”」』\"'）)]*"
