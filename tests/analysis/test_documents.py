@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from chipwatch.analysis.engine import analyze
+from chipwatch.analysis.scoring import NOTABLE_SCORE
 
 DOCS = Path(__file__).parent / "eval" / "docs"
 
@@ -120,7 +121,7 @@ def test_why_names_only_what_is_in_the_claim(name):
     """Every `why` item points at something in the claim: its entities, quantities, topics or its text."""
     for claim in analyze((DOCS / f"{name}.txt").read_text(encoding="utf-8")).claims:
         assert 0.0 <= claim.score <= 1.0
-        assert claim.notable == (claim.score >= 0.6)
+        assert claim.notable == (claim.score >= NOTABLE_SCORE)
         assert claim.why, claim.text
         for item in claim.why:
             kind, _, rest = item.partition(" ")
