@@ -33,6 +33,7 @@ _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
 _CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
+_GATE_KINDS = frozenset({"entity", "domain", "subject", "reference"})
 # A sentence that ends with a question mark asks, it does not assert.
 _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 # Title mentions count this many times when choosing the document's main entity.
@@ -85,6 +86,8 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         if lo == hi:
             continue  # no vocabulary term at all: nothing to claim about
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
+        if all(_GATE_KINDS.isdisjoint(h.kinds) for h in sentence_hits):
+            continue  # no entity, AI-chip word or implicit subject: the claim step would say no at once
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
         claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
         if named:
