@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter, deque
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
 from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
-from .quantities import extract_quantities
-from .scoring import Features, judge
-from .sentences import dedup_key, sentence_spans
+from .quantities import NumberIndex, extract_quantities
+from .scoring import Features, is_relevant, judge
+from .sentences import quick_key, sentence_spans
 from .stance import stance_of
 from .topics import topics_of
-from .vocabulary import get_vocabulary
+from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
 MAX_CHARS = 20_000_000
@@ -24,12 +25,21 @@ _MAX_TITLE_CHARS = 120
 # Share of characters that look like text (letters, digits, CJK, punctuation, spaces). Binary garbage
 # decoded as text falls far below it.
 _MIN_TEXT_SHARE = 0.6
-_TEXTLIKE = re.compile(r"[\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+_NOT_TEXTLIKE = re.compile(r"[^\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+_TEXT_SAMPLE = 4000
 # Near-duplicate claims (a paragraph repeated with a few words spun differently) are compared on character
 # bigrams; at or above this Jaccard similarity the later one is dropped.
 _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
+_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
+_GATE_KINDS = frozenset({"entity", "domain", "subject", "reference"})
+# A sentence that ends with a question mark asks, it does not assert.
+_QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
+# Title mentions count this many times when choosing the document's main entity.
+_TITLE_WEIGHT = 5
+# An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
+_SUBJECT_WINDOW = 24
 
 
 def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
@@ -52,59 +62,145 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     lang = language or detect_language(norm)
     title, skip_lines = _title(text, title)
 
-    hits = list(vocab.lexicon.scan(norm))
+    hits = vocab.lexicon.scan(norm)
     starts = [h.start for h in hits]
     on_topic = _on_topic(hits, vocab.entity_kind, len(norm))
-    doc_entities = ordered_unique(name for _, name in entity_hits(hits, allow_ambiguous=on_topic))
+    mentions = entity_hits(hits, allow_ambiguous=on_topic)
+    doc_entities = ordered_unique(name for _, name in mentions)
     if not on_topic:
         return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=[])
 
+    numbers = NumberIndex(norm)
+    title_end = _title_end(norm, skip_lines)
+    main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
-    recent: list[set[str]] = []
-    title_key = dedup_key(title) if title else ""
-    for span in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
-        if title_key and dedup_key(norm[span.start : span.end]) == title_key:
-            continue
-        lo, hi = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
-        sentence_hits = [h for h in hits[lo:hi] if h.end <= span.end]
-        claim = _claim(text, norm, span.start, span.end, sentence_hits, vocab, lang)
+    # Keys of the last claims kept, per entity list: only claims about the same entities repeat each other.
+    recent: dict[tuple[str, ...], deque[str]] = {}
+    grams_of: dict[str, set[str]] = {}
+    title_key = quick_key(title) if title else ""
+    last_named: list[str] = []
+    # Entities named so far (the title counts): "the company" can only refer back to one of them.
+    mentioned = {name for hit, name in mentions if hit.start < title_end}
+    for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        if lo == hi:
+            continue  # no vocabulary term at all: nothing to claim about
+        sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
+        if all(_GATE_KINDS.isdisjoint(h.kinds) for h in sentence_hits):
+            continue  # no entity, AI-chip word or implicit subject: the claim step would say no at once
+        context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
+        if named:
+            last_named = named
+            mentioned.update(named)
         if claim is None:
             continue
-        grams = _bigrams(dedup_key(claim.text))
-        if any(_jaccard(grams, other) >= _NEAR_DUP for other in recent):
+        if title_key and quick_key(claim.text) == title_key:
+            continue  # the title repeated in the body (an image caption, a share box) is still the title
+        key = quick_key(claim.text)
+        same_entities = recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW))
+        if _near_duplicate(key, same_entities, grams_of):
             continue
-        recent.append(grams)
-        del recent[:-_NEAR_DUP_WINDOW]
+        same_entities.append(key)
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 
-def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, lang: str) -> Claim | None:
-    ents = entity_hits(hits, allow_ambiguous=True)
-    names = ordered_unique(name for _, name in ents)
-    domain = [h for h in hits if any(r.kind == "domain" for r in h.roles)]
+def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
+    """Who "the company" / "股价" / "同社" refers to: the main entity if the last sentence that named entities
+    named it, else the first entity that sentence named (a product stands for the company that sells it)."""
+    if not last_named or (main and main in last_named):
+        return main
+    return parents.get(last_named[0], last_named[0])
+
+
+def _claim(
+    text: str,
+    norm: str,
+    start: int,
+    end: int,
+    hits: list[Hit],
+    vocab: Vocabulary,
+    lang: str,
+    context: str,
+    numbers: NumberIndex,
+) -> tuple[Claim | None, list[str]]:
+    """(the claim or None, the entities the sentence names)."""
+    # One pass over the hits for what the cheap gates need.
+    kinds: set[str] = set()
+    names: list[str] = []
+    subject = False
+    for h in hits:
+        hit_kinds = h.kinds
+        kinds |= hit_kinds
+        if "entity" in hit_kinds:
+            name = next(r.value for r in h.roles if r.kind == "entity")
+            if name not in names:
+                names.append(name)
+        elif not subject and "subject" in hit_kinds:
+            subject = _implicit_subject(h, norm, start)
+        if "reference" in hit_kinds:
+            subject = True
+    first = names
+    # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
+    # names no entity is about the entity in context.
+    if names or not subject:
+        context = ""
+    # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
+    # means nothing about AI chips here.
+    if not names and "domain" not in kinds and not (context and "topic" in kinds):
+        return None, first
+    # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
+    # (Every directional pattern, "up 62%", contains a number.)
+    may_have_number = numbers.any_in(start, end)
+    if not may_have_number and not kinds & _CHECKABLE_KINDS:
+        return None, first
+    # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
+    # only lets through sentences the full judgement below could accept.
+    domain = [h for h in hits if "domain" in h.kinds]
     strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
-    if not names and not domain:
-        return None  # nothing about AI chips here: skip the costlier steps
     topics = topics_of(hits, vocab.topic_ids)
-    stance = stance_of(hits, norm, start)
-    quantities = extract_quantities(norm, text, start, end, language=lang)
+    entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
+    inherited = [] if names or not context or not topics else [context]
+    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited), may_have_number):
+        return None, first
+    quantities = (
+        extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
+    )
+    moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
+    if _QUESTION_END.search(norm, start, end):
+        moods.add("question")
+    if "question" in moods:
+        return None, first  # a question asserts nothing, whatever numbers it quotes
+    # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
+    if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
+        return None, first
+    directional = (
+        may_have_number and not quantities and vocab.directional.search(norm, start, end) is not None
+    )
+    if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
+        return None, first
+    stance = stance_of(
+        hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints
+    )
     features = Features(
-        entities=[(n, vocab.entity_kind.get(n, "context")) for n in names],
+        entities=list(zip(names, entity_kinds, strict=True)),
+        inherited=inherited,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,
-        assertion_cues=[h.text for h in hits if any(r.kind == "assertion" for r in h.roles)],
+        assertion_cues=[h.text for h in hits if "assertion" in h.kinds],
         domain_cues=ordered_unique(h.text for h in domain),
         strong_domain=strong,
         hedged=stance.hedged,
+        non_assertive=sorted(moods),
     )
     verdict = judge(features)
     if not verdict.is_claim:
-        return None
-    return Claim(
+        return None, first
+    claim = Claim(
         text=text[start:end].strip(),
-        entities=names,
+        entities=names or inherited,
         topics=topics,
         stance=stance.stance,
         quantities=quantities,
@@ -112,50 +208,105 @@ def _claim(text: str, norm: str, start: int, end: int, hits: list[Hit], vocab, l
         notable=verdict.notable,
         why=verdict.why,
     )
+    return claim, first
+
+
+def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
+    """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
+    if "subject" not in hit.kinds or hit.start - start > _SUBJECT_WINDOW:
+        return False
+    # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
+    # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
+    # still does.
+    before = norm[max(start, hit.start - 3) : hit.start]
+    if before.endswith(("'s ", "’s ")):
+        return False
+    before = before[-2:]
+    return not (before.endswith(("的", "の")) and before[:1].isalnum())
 
 
 def _looks_like_text(text: str) -> bool:
-    sample = text[:20000]
-    return len(_TEXTLIKE.findall(sample)) >= _MIN_TEXT_SHARE * len(sample)
+    sample = text[:_TEXT_SAMPLE]
+    return len(_NOT_TEXTLIKE.findall(sample)) <= (1 - _MIN_TEXT_SHARE) * len(sample)
 
 
 def _title(text: str, given: str | None) -> tuple[str | None, int]:
     """(title, number of leading lines that are the title and must not become claims)."""
-    first_line = ""
+    lines = []
     for line in text.splitlines():
         if line.strip():
-            first_line = line.strip()
-            break
+            lines.append(line.strip())
+            if len(lines) == 2:
+                break
+    first_line = lines[0] if lines else ""
     if given is not None:
-        skip = 1 if first_line and dedup_key(first_line) == dedup_key(given) else 0
+        skip = 1 if first_line and quick_key(first_line) == quick_key(given) else 0
         return given, skip
-    if first_line and len(first_line) <= _MAX_TITLE_CHARS:
+    # A one-line text (a feed item, a post) is all body: its only line is not taken as a title.
+    if len(lines) == 2 and len(first_line) <= _MAX_TITLE_CHARS:
         return first_line, 1
     return None, 0
+
+
+def _title_end(norm: str, skip_lines: int) -> int:
+    """Offset where the title line (if it was skipped) ends."""
+    if not skip_lines:
+        return 0
+    stripped = len(norm) - len(norm.lstrip())
+    newline = norm.find("\n", stripped)
+    return len(norm) if newline < 0 else newline
+
+
+def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_end: int) -> str:
+    """The entity the document is about: most mentioned, title mentions weighted, chipmakers preferred."""
+    counts: Counter[str] = Counter()
+    for hit, name in mentions:
+        counts[name] += _TITLE_WEIGHT if hit.start < title_end else 1
+    if not counts:
+        return ""
+    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor.
+    return max(counts, key=lambda n: (counts[n] * (1.5 if kinds.get(n) == "chip" else 1.0), -len(n)))
 
 
 def _on_topic(hits: list[Hit], kinds: dict[str, str], length: int) -> bool:
     """Does the document as a whole talk about AI chips? Counts unambiguous chip entities and strong cues."""
     signal = 0.0
+    core = False  # at least one chip-world entity or strong AI-chip word
     for hit in hits:
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
-                signal += 1.0 if kinds.get(role.value) == "chip" else 0.34
+                chip = kinds.get(role.value) == "chip"
+                core = core or chip
+                signal += 1.0 if chip else 0.34
                 break
             if role.kind == "domain" and role.flag == "strong":
+                core = True
                 signal += 1.0
                 break
     # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
-    # housing does not make it a piece about chips.
+    # housing does not make it a piece about chips. Big tech alone (a phone review naming Apple and
+    # Samsung) never does.
     needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
-    return signal >= needed
+    return core and signal >= needed
 
 
 def _bigrams(key: str) -> set[str]:
     return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _near_duplicate(key: str, recent: deque[str], grams_of: dict[str, set[str]]) -> bool:
+    """Is this claim a reworded repeat of one kept just before about the same entities (`recent`)?
+    `grams_of` caches the bigram sets of the document's claims."""
+    grams: set[str] | None = None
+    size = len(key)
+    for other_key in recent:
+        # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen.
+        if not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
+            continue
+        if grams is None:
+            grams = grams_of[key] = _bigrams(key)
+        other_grams = grams_of.get(other_key) or grams_of.setdefault(other_key, _bigrams(other_key))
+        shared = len(grams & other_grams)
+        if shared >= _NEAR_DUP * (len(grams) + len(other_grams) - shared):
+            return True
+    return False

@@ -11,6 +11,8 @@ def entity_hits(hits: Iterable[Hit], *, allow_ambiguous: bool) -> list[tuple[Hit
     """(hit, canonical name) for every entity alias; ambiguous aliases (苹果) only when allowed."""
     out = []
     for hit in hits:
+        if "entity" not in hit.kinds:
+            continue
         for role in hit.roles:
             if role.kind == "entity" and (allow_ambiguous or role.flag != "ambiguous"):
                 out.append((hit, role.value))

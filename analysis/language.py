@@ -8,19 +8,23 @@ import threading
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _LETTER = re.compile(r"[^\W\d_]")
+_CJK_OR_KANA = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # Long documents are judged on their first part: language does not change mid-article, and it keeps the
 # classifier's cost constant.
-_SAMPLE_CHARS = 4000
+_SAMPLE_CHARS = 600
 _lock = threading.Lock()
 
 
 def detect_language(text: str) -> str:
     sample = text[:_SAMPLE_CHARS]
-    letters = len(_LETTER.findall(sample))
+    cjk = _CJK_OR_KANA.findall(sample)
+    kana = len(_KANA.findall("".join(cjk))) if cjk else 0
+    han = len(cjk) - kana
+    letters = (
+        len(cjk) + len(_LETTER.findall(_CJK_OR_KANA.sub("", sample))) if cjk else len(_LETTER.findall(sample))
+    )
     if letters == 0:
         return "und"
-    kana = len(_KANA.findall(sample))
-    han = len(_HAN.findall(sample))
     # Japanese always writes kana between its kanji; Chinese never does. A few kana in a long Chinese text
     # (a quoted product name) must not flip it, so they must be at least 5% of the CJK characters.
     if kana and kana >= 0.05 * (kana + han):

@@ -1,49 +1,97 @@
-"""One-pass multi-term matcher: every vocabulary term compiled into a single trie-shaped regex.
+"""One-pass multi-term matcher: every vocabulary term (aliases, cues, negators) found in one scan.
 
-Python's `re` tries alternatives one after another; a trie-shaped pattern shares prefixes, so at each text
-position only the branches whose first character matches are tried, and one `finditer` over the document finds
-every alias, cue and negator at once (no per-alias loop). Matching is leftmost-longest along the trie,
-which is what we want: 不过 (but) wins over 不 (not), 英伟达股价 yields 英伟达 then 股价.
+The scan is an Aho-Corasick automaton (pyahocorasick, a compiled extension shipped as a wheel): its cost
+grows with the text, not with the number of terms, so adding aliases does not slow the engine. Where the
+extension is missing, a trie-shaped regular expression does the same job several times slower. Matching is
+leftmost-longest, which is what we want: 不过 (but) wins over 不 (not); 英伟达股价 yields 英伟达 then 股价.
+
+Case: the text and the terms are lower-cased for ASCII letters only (offsets do not move); terms declared
+`exact` are then checked against the text as written (Arm vs arm).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
-# Word-boundary classes checked after a match (a lookbehind in the pattern would defeat the regex engine's
-# first-character prefilter and make the scan several times slower).
+try:  # pragma: no cover - exercised by whichever backend is installed
+    import ahocorasick
+except ImportError:  # pragma: no cover
+    ahocorasick = None
+
+_ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+# Word-boundary classes: a Latin alias must not sit inside a longer word (Intel in Intelligence), a katakana
+# alias not inside a longer katakana word (チップ in ポテトチップス).
 _LATIN = re.compile(r"[A-Za-z0-9_]")
+# After an alias that ends in a letter a digit may follow (HBM3E, CUDA12); after one that ends in a digit it
+# may not (H20 is not the start of H200).
+_LATIN_LETTER = re.compile(r"[A-Za-z_]")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 
 
-@dataclass(frozen=True)
 class Role:
     """What a matched term means: kind is "entity", "topic", "bullish"...; value the canonical name or id."""
 
-    kind: str
-    value: str = ""
-    flag: str = ""
+    __slots__ = ("flag", "kind", "value")
+
+    def __init__(self, kind: str, value: str = "", flag: str = "") -> None:
+        self.kind, self.value, self.flag = kind, value, flag
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Role) and (self.kind, self.value, self.flag) == (
+            other.kind,
+            other.value,
+            other.flag,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.value, self.flag))
+
+    def __repr__(self) -> str:
+        return f"Role({self.kind!r}, {self.value!r}, {self.flag!r})"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One matched term: offsets in the document, the text as written, its roles and the set of role kinds."""
+
     start: int
     end: int
     text: str
     roles: tuple[Role, ...]
+    kinds: frozenset[str]
 
 
-def _boundary_class(ch: str) -> re.Pattern[str] | None:
-    if _LATIN.fullmatch(ch):
+# Building the tuple directly skips NamedTuple's keyword handling: the scan creates hundreds of hits per
+# document and this is its hottest line.
+_new_hit = tuple.__new__
+
+
+class _Entry:
+    """Everything known about one lower-cased term, precomputed so the scan does no work per role."""
+
+    __slots__ = ("exact", "folded", "left", "length", "plain", "right")
+
+    def __init__(self, key: str) -> None:
+        self.length = len(key)
+        self.left = _boundary(key[0])
+        self.right = _boundary(key[-1])
+        if self.right is _LATIN and not key[-1].isdigit():
+            self.right = _LATIN_LETTER
+        self.folded: tuple[tuple[Role, ...], frozenset[str]] | None = None
+        self.exact: dict[str, tuple[tuple[Role, ...], frozenset[str]]] = {}
+        self.plain: tuple[tuple[Role, ...], frozenset[str]] | None = None  # set by Lexicon.compile
+
+
+def _boundary(ch: str) -> re.Pattern[str] | None:
+    if _LATIN.match(ch):
         return _LATIN
-    if _KATAKANA.fullmatch(ch):
+    if _KATAKANA.match(ch):
         return _KATAKANA
     return None
 
 
-def _trie_pattern(terms: Iterable[str]) -> str:
+def _trie_pattern(terms: list[str]) -> str:
     root: dict[str, dict] = {}
     for term in terms:
         node = root
@@ -54,56 +102,127 @@ def _trie_pattern(terms: Iterable[str]) -> str:
 
 
 def _node_pattern(node: dict[str, dict]) -> str:
-    terminal = "" in node
     branches = [re.escape(ch) + _node_pattern(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if terminal:
-        # Optional continuation: the longer term is tried first, the shorter one is the fallback.
-        return "(?:" + body + ")?" if len(branches) == 1 else body + "?"
+    if "" in node:
+        # The longer term is tried first; the term ending here is the fallback.
+        return "(?:" + body + ")?"
     return body
 
 
 class Lexicon:
-    """Terms -> roles. `exact` terms must match with their case (Arm, Meta); others ignore case."""
+    """Terms -> roles. `exact` terms must match with their case (Arm, Meta); others ignore ASCII case."""
 
     def __init__(self) -> None:
         self._folded: dict[str, list[Role]] = {}
         self._exact: dict[str, list[Role]] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._automaton = None
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, term: str, role: Role, *, exact: bool = False) -> None:
         term = term.strip()
         if not term:
             return
-        table, key = (self._exact, term) if exact else (self._folded, term.casefold())
+        table, key = (self._exact, term) if exact else (self._folded, term.translate(_ASCII_LOWER))
         roles = table.setdefault(key, [])
         if role not in roles:
             roles.append(role)
-        self._pattern = None
+        self._entries = {}
 
-    def compile(self) -> None:
-        keys = {k.casefold() for k in self._exact} | set(self._folded)
-        # Longest-first inside the trie is implicit; IGNORECASE lets one trie serve both tables.
-        self._pattern = re.compile(_trie_pattern(sorted(keys)), re.IGNORECASE)
+    def inherit_contained_roles(self, *, skip: frozenset[str] = frozenset()) -> None:
+        """A term also carries the roles of the shorter terms written inside it.
 
-    def scan(self, text: str) -> Iterator[Hit]:
-        if self._pattern is None:
+        Leftmost-longest matching would otherwise hide them: 輸出規制 (export controls, a topic) contains 規制
+        (regulation, a bearish cue); 大幅下降 contains 下降. Roles whose kind is in `skip` (negators) are not
+        passed on: 并非 does not contain a negation called 非, it is one. A term with a role of kind "plain"
+        (不断, 未来) inherits nothing: that is why it is listed.
+        """
+        keys = set(self._folded)
+        polar = frozenset({"bullish", "bearish"})
+        for key, roles in self._folded.items():
+            if any(r.kind == "plain" for r in roles) or len(key) < 3:
+                continue
+            # A term with a polarity of its own keeps it: 不好用 (bad to use) does not inherit 好用 (good).
+            own_skip = skip | polar if any(r.kind in polar for r in roles) else skip
+            inherited = [
+                role
+                for i in range(len(key))
+                for j in range(i + 1, len(key) + 1)
+                if (i, j) != (0, len(key)) and key[i:j] in keys
+                for role in self._folded[key[i:j]]
+                if role.kind not in own_skip and role not in roles
+            ]
+            for role in inherited:
+                if role not in roles:
+                    roles.append(role)
+        self._entries = {}
+
+    def compile(self, *, backend: str = "auto") -> None:
+        entries: dict[str, _Entry] = {}
+        for key, roles in self._folded.items():
+            entries.setdefault(key, _Entry(key)).folded = (tuple(roles), frozenset(r.kind for r in roles))
+        for term, roles in self._exact.items():
+            entries.setdefault(term.translate(_ASCII_LOWER), _Entry(term)).exact[term] = (
+                tuple(roles),
+                frozenset(r.kind for r in roles),
+            )
+        # An exact term that is also a folded term: the exact reading adds to the folded one.
+        for entry in entries.values():
+            if entry.folded is not None:
+                for term, (roles, _kinds) in list(entry.exact.items()):
+                    merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
+                    entry.exact[term] = (merged, frozenset(r.kind for r in merged))
+        for entry in entries.values():
+            if entry.left is None and entry.right is None and not entry.exact:
+                entry.plain = entry.folded
+        self._entries = entries
+        if backend in ("auto", "ahocorasick") and ahocorasick is not None:
+            automaton = ahocorasick.Automaton()
+            for key, entry in entries.items():
+                automaton.add_word(key, entry)
+            automaton.make_automaton()
+            self._automaton, self._pattern = automaton, None
+        else:
+            self._automaton = None
+            self._pattern = re.compile(_trie_pattern(sorted(entries)))
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every term in `text`, leftmost-longest, in order."""
+        if not self._entries:
             self.compile()
-        assert self._pattern is not None
-        exact, folded = self._exact, self._folded
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # A few non-ASCII letters grow when lower-cased (İ); fall back to the length-preserving map.
+            lowered = text.translate(_ASCII_LOWER)
+        if self._automaton is not None:
+            matches: Iterator[tuple[int, _Entry]] = self._automaton.iter_long(lowered)
+        else:
+            assert self._pattern is not None
+            entries = self._entries
+            matches = ((m.end() - 1, entries[m.group()]) for m in self._pattern.finditer(lowered))
         n = len(text)
-        for m in self._pattern.finditer(text):
-            s = m.group()
-            roles = exact.get(s, []) + folded.get(s.casefold(), [])
-            if not roles:
+        hits: list[Hit] = []
+        append = hits.append
+        for last, entry in matches:
+            end = last + 1
+            start = end - entry.length
+            if entry.plain is not None:
+                # The common case: a CJK term with no case variants and no word boundary to check.
+                append(_new_hit(Hit, (start, end, text[start:end], entry.plain[0], entry.plain[1])))
                 continue
-            start, end = m.span()
-            cls = _boundary_class(s[0])
-            if cls is not None and start > 0 and cls.fullmatch(text[start - 1]):
+            left, right = entry.left, entry.right
+            if left is not None and start > 0 and left.match(text, start - 1):
                 continue
-            cls = _boundary_class(s[-1])
-            if cls is not None and end < n and cls.fullmatch(text[end]):
+            if right is not None and end < n and right.match(text, end):
                 continue
-            yield Hit(start, end, s, tuple(roles))
+            written = text[start:end]
+            found = entry.exact.get(written) if entry.exact else None
+            if found is None:
+                found = entry.folded
+                if found is None:
+                    continue
+            append(_new_hit(Hit, (start, end, written, found[0], found[1])))
+        return hits

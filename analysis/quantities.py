@@ -9,6 +9,7 @@ All patterns are bounded (no nested unbounded repeats), so a 5 MB input scans in
 
 from __future__ import annotations
 
+import bisect
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -83,13 +84,110 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         # 1/45 (not part of a date such as 2025/1/27: no digit or slash around it)
         rf"|(?<![\d/.])(?P<frac>(?P<fa>\d{{1,3}})/(?P<fb>\d{{1,4}}))(?![\d/])"
         # 三成 / 3割: tenths as percent; 一成不变 (unchanged) and 八成是 (probably) are idioms, not quantities
-        rf"|(?P<tenth>(?P<tn>[一二两三四五六七八九十]|\d{{1,2}})(?P<tu>成(?!不变|是|会|要|就)|割(?![安高引])))|(?<![A-Za-z0-9_.])"
-        rf"(?P<pre>US\$|\$|€|¥|￥|美金|人民币|RMB|USD|EUR|JPY|CNY)?\s?"
+        rf"|(?P<tenth>(?P<tn>[一二两三四五六七八九十]|\d{{1,2}})(?P<tu>成(?!不变|是|会|要|就)|割(?![安高引])))"
+        # a percentage glued to a word ("GPU90%", "PE50%"): only with the % sign, never a product code
+        r"|(?<=[A-Za-z])(?P<glued>\d{1,3}(?:\.\d+)?)%"
+        # the general case: [symbol] number [scale] [range] [unit]; never inside a product code (B200, GPT-4)
+        rf"|(?<![A-Za-z0-9_.\-])(?P<pre>\$|€|¥|￥)?\s?"
         rf"(?P<n1>{_NUM})(?P<m1>{_MULT})?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
         rf"(?:{_RANGE_SEP}(?P<pre2>US\$|\$|€|¥|￥)?(?P<n2>{_NUM})(?P<m2>{_MULT})?(?:\s?(?P<l2>{_LAT}))?)?"
         rf"\s?(?P<unit>{unit_re})?"
     )
-    return pattern, {"unit_words": unit_words, "prefix": prefix_cur}
+    word_prefixes = sorted((p for p in prefix_cur if p[-1].isalpha()), key=len, reverse=True)
+    counter_nouns = {
+        alias: noun for noun, aliases in units.get("counter_nouns", {}).items() for alias in aliases
+    }
+    return pattern, {
+        "unit_words": unit_words,
+        "prefix": prefix_cur,
+        "word_prefixes": word_prefixes,
+        # last characters of those words (美金 -> 金): most numbers are preceded by none of them
+        "prefix_last": frozenset(p[-1] for p in word_prefixes),
+        "unit_only": re.compile(unit_re),
+        "counters": frozenset(units.get("counters", [])),
+        "counter_nouns": counter_nouns,
+        "counter_noun_re": re.compile(_alternation(list(counter_nouns)), re.IGNORECASE)
+        if counter_nouns
+        else None,
+    }
+
+
+# A product code between a number and its noun: "50,000 MI450 chips", "278.8万个H800 GPU小时".
+_MODEL = re.compile(r"\s?[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}\s?")
+# "增加了一倍" / "翻了一倍": in Chinese, growing "by one times" means doubling, i.e. 2x the old value.
+_DOUBLED = re.compile(r"(?:翻了|翻|增加了|增长了|提高了|提升了|增加|增长|提高)$")
+# 数十亿 / 几百: "several billion" names no value; such numbers are left out.
+_VAGUE_BEFORE = frozenset("数几")
+# English number words: "one million TPUs", "two thirds of AI compute".
+_WORD_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "hundreds": 0,
+    "several": 0,
+}
+_FRACTIONS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "tenth": 10,
+    "tenths": 10,
+}
+# Halves written without a number: 一半 / 半数 ("nearly half of the revenue"), English "half of" (but "the
+# second half of 2026" is a period, not a quantity).
+_HALF = re.compile(r"一半|半数|(?i:(?<!first )(?<!second )(?<!the )\bhalf\s+of\b)")
+_WORD_QUANTITY = re.compile(
+    r"(?i)\b(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|an?)[\s-]"
+    r"(?:(?P<scale>hundred|thousand|million|billion|trillion)\b|(?P<frac>halves|half|thirds?|quarters?|fifths?|tenths?)"
+    r"(?=\s+of\b))"
+)
+
+
+# Characters a quantity can start with. Scanning for these is one fast C loop; the full pattern is then tried
+# only at those positions (trying it at every position costs ~3 ms on a seed-size document).
+# A run of Chinese numerals is an anchor only when a unit, a scale or a range follows it: 一 and 十 are
+# everywhere in Chinese prose (一些, 十分), numbers with units are rare.
+# An Arabic number is not an anchor when a date, time or ordinal word follows it (2025年, 1月, 20点, 13分,
+# 第3位): those are never quantities, and skipping them here saves most of the work on dated news text.
+# The pattern opens with one character class (so the regex engine skips other text in C) and then checks,
+# by looking back at that character, which kind of start it is.
+_CN_NUM = "零〇一二两兩三四五六七八九十百千万萬亿億"
+_ANCHOR = re.compile(
+    rf"[\d$€¥￥{_CN_NUM}]"
+    r"(?:(?<=\d)(?<![\d.,]\d)(?![\d.,]*\s?(?:年|月|日|号|號|点|時|时|秒|岁|歲|楼|樓|位|名|次|字|页|頁|分(?![之の])))"
+    r"|(?<=[$€¥￥])"
+    rf"|(?<=[{_CN_NUM}])(?<![{_CN_NUM}][{_CN_NUM}])[{_CN_NUM}]{{0,11}}"
+    r"(?=倍|成|割|分[之の]|美元|美金|元|日元|欧元|人民币|个百分点|個百分點|%|到|至|~|-))"
+)
+# Words that must be present before the slower half / number-word patterns are worth running at all.
+_HALF_WORDS = ("一半", "半数", "half")
+_SCALE_WORDS = (
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "trillion",
+    "half",
+    "halves",
+    "third",
+    "quarter",
+    "fifth",
+    "tenth",
+)
 
 
 def parse_cjk_number(text: str) -> Decimal | None:
@@ -160,24 +258,207 @@ def _plain(value: Decimal, *, ratio: bool = False) -> float:
     return round(float(value), 4) if ratio else float(value)
 
 
-def extract_quantities(norm: str, original: str, start: int, end: int, *, language: str) -> list[Quantity]:
-    """Quantities in norm[start:end]; `text` of each is the slice of `original` as written."""
+class NumberIndex:
+    """Where numbers may start in a whole document, found in one scan each, so that sentences look them up
+    (bisect) instead of rescanning their text."""
+
+    def __init__(self, norm: str) -> None:
+        self.anchors = [m.start() for m in _ANCHOR.finditer(norm)]
+        lowered = norm.lower()
+        halves = any(w in lowered for w in _HALF_WORDS)
+        self.halves = [m.start() for m in _HALF.finditer(norm)] if halves else []
+        words = any(w in lowered for w in _SCALE_WORDS)
+        self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if words else []
+
+    def anchors_in(self, start: int, end: int) -> list[int]:
+        return self.anchors[bisect.bisect_left(self.anchors, start) : bisect.bisect_left(self.anchors, end)]
+
+    @staticmethod
+    def _has(positions: list[int], start: int, end: int) -> bool:
+        i = bisect.bisect_left(positions, start)
+        return i < len(positions) and positions[i] < end
+
+    def any_in(self, start: int, end: int) -> bool:
+        return any(self._has(p, start, end) for p in (self.anchors, self.halves, self.words))
+
+
+def extract_quantities(
+    norm: str, original: str, start: int, end: int, *, language: str, index: NumberIndex | None = None
+) -> list[Quantity]:
+    """Quantities in norm[start:end]; `text` of each is the slice of `original` as written.
+
+    `index` (built once per document) spares rescanning the sentence for number starts."""
     from .vocabulary import get_vocabulary
 
     pattern, info = _compiled(id(get_vocabulary()))
     unit_words, prefix = info["unit_words"], info["prefix"]
     out: list[Quantity] = []
-    for m in pattern.finditer(norm, start, end):
-        q = _from_match(m, unit_words, prefix, language)
+    covered = start
+    if index is not None:
+        anchors = index.anchors_in(start, end)
+        halves = NumberIndex._has(index.halves, start, end)
+        words = NumberIndex._has(index.words, start, end)
+    else:
+        anchors = [m.start() for m in _ANCHOR.finditer(norm, start, end)]
+        halves = words = True
+    for pos in anchors:
+        if pos < covered:
+            continue  # inside a number already read ("6000亿": the 0s and 亿 are anchors too)
+        m = pattern.match(norm, pos, end)
+        if m is None:
+            continue
+        covered = max(m.end(), pos + 1)
+        if pos > start and norm[pos - 1] in _VAGUE_BEFORE:
+            continue
+        # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
+        bare = m.group("n1") is not None and not m.group("pre") and pos > start
+        word_prefix = (
+            _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"], info["prefix_last"])
+            if bare
+            else ""
+        )
+        if m.group("n1") and not (m.group("unit") or m.group("pre") or m.group("u1") or word_prefix):
+            counted = _counted(m, norm, original, start, end, info)
+            if counted is not None:
+                out.append(counted)
+                covered = max(covered, original.index(counted.text, m.start()) + len(counted.text))
+            continue
+        if m.group("u1") and m.group("n2") and _mixed_range(m, unit_words):
+            # "grew 63% to $5.2 billion" is a change between two different quantities, not a range: keep the
+            # first one and let the scan read the second on its own.
+            value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
+            if value is not None:
+                unit = "%" if m.group("u1") == "%" else "x"
+                out.append(Quantity(value=_plain(value), unit=unit, text=original[m.start() : m.end("u1")]))
+            covered = m.end("u1")
+            continue
+        q = _from_match(m, unit_words, prefix, language, word_prefix)
         if q is None:
             continue
         value, unit, value_max = q
-        written = original[m.start() : m.end()].strip()
+        if (
+            unit == "x"
+            and value == 1
+            and value_max is None
+            and _DOUBLED.search(norm, max(start, pos - 4), pos)
+        ):
+            value = 2.0
+        begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
+        written = original[begin : m.end()].strip()
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
+    if words and _has_ascii_letters(norm, start, end):
+        out.extend(_word_quantities(norm, original, start, end, info))
+    if halves:
+        for m in _HALF.finditer(norm, start, end):
+            if not any(q.text.endswith(m.group()) for q in out):
+                out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
     return out
 
 
-def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str) -> tuple | None:
+def _mixed_range(m: re.Match[str], unit_words: dict) -> bool:
+    """Do the two ends of a "range" carry different units (63% ... $5.2 billion)?"""
+    if m.group("pre2"):
+        return True
+    unit = m.group("unit")
+    if not unit:
+        return False
+    first = "pct" if m.group("u1") == "%" else "x"
+    return unit_words.get(unit, (None,))[0] not in (first, "pp" if first == "pct" else "x")
+
+
+def _has_ascii_letters(norm: str, start: int, end: int) -> bool:
+    return _ASCII_WORD.search(norm, start, end) is not None
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, info: dict) -> Quantity | None:
+    """A number whose noun comes after a counter or a product code: 100万颗H20, 50,000 MI450 chips, 5万张."""
+    value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
+    if value is None or m.group("n2"):
+        return None
+    pos = m.end()
+    counter = pos < end and norm[pos] in info["counters"]
+    if counter:
+        pos += 1
+    model = _MODEL.match(norm, pos, end)
+    after_model = model.end() if model else pos
+    unit_match = info["unit_only"].match(norm, after_model, end)
+    if unit_match is not None:
+        kind, noun = info["unit_words"][unit_match.group()]
+        if kind == "count":
+            text = original[m.start() : unit_match.end()].strip()
+            return Quantity(value=_plain(value), unit=noun, text=text)
+        return None
+    if not counter or info["counter_noun_re"] is None:
+        return None
+    # The counter's noun: a product or count word just after it, else the last one before the number.
+    noun_re = info["counter_noun_re"]
+    after = noun_re.match(norm, pos, end)
+    if after is None:
+        before = None
+        for found in noun_re.finditer(norm, start, m.start()):
+            before = found
+        if before is None:
+            return None
+        noun = _lookup_noun(info["counter_nouns"], before.group())
+        text = original[m.start() : pos].strip()
+    else:
+        noun = _lookup_noun(info["counter_nouns"], after.group())
+        text = original[m.start() : after.end()].strip()
+    return Quantity(value=_plain(value), unit=noun, text=text)
+
+
+def _lookup_noun(nouns: dict[str, str], written: str) -> str:
+    return nouns.get(written) or next(v for k, v in nouns.items() if k.casefold() == written.casefold())
+
+
+def _word_quantities(norm: str, original: str, start: int, end: int, info: dict) -> list[Quantity]:
+    out = []
+    for m in _WORD_QUANTITY.finditer(norm, start, end):
+        count = _WORD_NUMBERS[m.group("w").lower()]
+        if m.group("frac"):
+            denominator = _FRACTIONS[m.group("frac").lower()]
+            out.append(
+                Quantity(value=round(count / denominator, 4), unit="x", text=original[m.start() : m.end()])
+            )
+            continue
+        value = Decimal(count) * _LAT_SCALE[m.group("scale").lower()]
+        tail = norm[m.end() : end]
+        spaces = len(tail) - len(tail.lstrip(" "))
+        model = _MODEL.match(norm, m.end() + spaces, end)
+        at = model.end() if model else m.end() + spaces
+        unit_match = info["unit_only"].match(norm, at, end)
+        if unit_match is None:
+            continue
+        kind, code = info["unit_words"][unit_match.group()]
+        if kind not in ("count", "cur"):
+            continue
+        out.append(Quantity(value=_plain(value), unit=code, text=original[m.start() : unit_match.end()]))
+    return out
+
+
+def _word_prefix(norm: str, lo: int, pos: int, prefixes: list[str], last_chars: frozenset[str]) -> str:
+    """A currency written as a word before the number ("美金3000万", "USD 5bn", "US$30bn"): that prefix."""
+    before = norm[lo:pos]
+    if not before:
+        return ""
+    if before.endswith("US") and norm.startswith("$", pos):
+        return "US"
+    last = before[-2] if before[-1] == " " and len(before) > 1 else before[-1]
+    if last not in last_chars:
+        return ""  # the common case, decided without trying every prefix
+    for p in prefixes:
+        for candidate in (p, p + " "):
+            if before.endswith(candidate):
+                return candidate
+    return ""
+
+
+def _from_match(
+    m: re.Match[str], unit_words: dict, prefix: dict, language: str, word_prefix: str
+) -> tuple | None:
     g = m.groupdict()
     if g["pct_cn"]:
         v = parse_cjk_number(g["pc"])
@@ -193,6 +474,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str)
         if not b or a >= b:
             return None
         return _plain(a / b, ratio=True), "x", None
+    if g["glued"]:
+        return _plain(Decimal(g["glued"])), "%", None
     if g["tenth"]:
         v = parse_cjk_number(g["tn"])
         return None if v is None or v > 10 else (_plain(v * 10), "%", None)
@@ -203,6 +486,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str)
         kind, code = ("pct", "") if g["u1"] == "%" else ("x", "")
     if g["pre"] and kind in (None, "cur"):
         kind, code = "cur", prefix[g["pre"]]
+    elif word_prefix not in ("", "US") and kind in (None, "cur"):
+        kind, code = "cur", prefix[word_prefix.strip()]
     if kind is None:
         return None
     if kind == "x" and unit_word in ("x", "X") and g["l1"]:

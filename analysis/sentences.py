@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-# Sentence ends: CJK and ASCII terminators, optionally followed by a closing quote or bracket.
-_TERMINATOR = re.compile(r"[。！？!?；;…]+[”」』\"'）)]*|\.(?=[\s”\"')]|$)")
+# Sentence ends. One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII
+# marks with closing quotes or brackets, a full stop before a space, or a rule of three or more dashes.
+_TERMINATOR = re.compile(
+    r"[。！？!?；;….\-—=_~]"
+    r"(?:(?<=[。！？!?；;…])[。！？!?；;…]*[”」』\"'）)]*"
+    r"|(?<=\.)(?=[\s”\"')]|$)"
+    r"|(?<=[-—=_~])(?<![-—=_~][-—=_~])[-—=_~]{2,}(?P<rule>))"
+)
 _LINE = re.compile(r"[^\n]+")
 # Abbreviations whose final dot does not end a sentence ("U.S. export rules", "Mr. Huang").
 _ABBREV = re.compile(
@@ -22,74 +27,78 @@ _ABBREV = re.compile(
 _MAX_FURNITURE_LINE = 160
 # A sentence this short cannot assert anything checkable.
 _MIN_SENTENCE_CHARS = 6
-# Sentences longer than this are cut at the next comma: forum posts run on for hundreds of characters.
+# Sentences longer than this are cut at a comma: forum posts run on for hundreds of characters.
 _MAX_SENTENCE_CHARS = 400
 _SOFT_BREAK = re.compile(r"[，,、]")
-_KEY_DROP = re.compile(r"[\s\W_]+")
+_CLOSERS = "”」』\"'）)"
+# Sentence-final marks ignored when comparing sentences: a quote may drop the full stop of its original.
+_END_MARKS = "。.!?！？;；" + _CLOSERS
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
+def quick_key(text: str) -> str:
+    """Text without whitespace: what a repeated paragraph or a pasted quote shares with its original."""
+    return "".join(text.split())
 
 
-def dedup_key(text: str) -> str:
-    """Text without whitespace and punctuation, lower-cased: repeated paragraphs and quotes compare equal."""
-    return _KEY_DROP.sub("", text).casefold()
-
-
-def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0) -> Iterator[Span]:
-    """Spans of sentences worth analysing, in document order, each distinct text once."""
+def sentence_spans(
+    norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0
+) -> list[tuple[int, int, int]]:
+    """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once."""
+    out: list[tuple[int, int, int]] = []
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
+    terminators = _TERMINATOR.finditer
+    skipped = 0
     for index, line in enumerate(_LINE.finditer(norm)):
-        if index < skip_lines:
-            continue
         raw = line.group()
         stripped = raw.strip()
+        if skipped < skip_lines and stripped:
+            skipped += 1  # the title line(s): counted among non-blank lines, as the title finder does
+            continue
         if len(stripped) < _MIN_SENTENCE_CHARS:
             continue
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
             continue
-        key = dedup_key(stripped)
+        key = "".join(stripped.split())
         if key in seen_paragraphs:
             continue
         seen_paragraphs.add(key)
-        for start, end in _split_line(raw):
-            s, e = _trim(norm, line.start() + start, line.start() + end)
-            if e - s < _MIN_SENTENCE_CHARS:
+        base = line.start()
+        # Sentence pieces of the line: cut after each terminator (a rule of dashes, a forum's quote separator,
+        # ends a sentence but belongs to none); an abbreviation's dot ("U.S. export") does not cut.
+        pieces: list[tuple[int, int]] = []
+        start = 0
+        for m in terminators(raw):
+            if m.group().startswith(".") and _ABBREV.search(raw, max(0, m.start() - 6), m.start()):
                 continue
-            skey = dedup_key(norm[s:e])
-            if not skey or skey in seen_sentences:
-                continue
-            seen_sentences.add(skey)
-            yield Span(s, e)
-
-
-def _split_line(line: str) -> Iterator[tuple[int, int]]:
-    start = 0
-    for m in _TERMINATOR.finditer(line):
-        if m.group().startswith(".") and _ABBREV.search(line[max(0, m.start() - 6) : m.start()]):
-            continue
-        yield from _cap(line, start, m.end())
-        start = m.end()
-    if start < len(line):
-        yield from _cap(line, start, len(line))
+            pieces.append((start, m.start() if m.group("rule") is not None else m.end()))
+            start = m.end()
+        if start < len(raw):
+            pieces.append((start, len(raw)))
+        for piece_start, piece_end in pieces:
+            for s, e in (
+                _cap(raw, piece_start, piece_end)
+                if piece_end - piece_start > _MAX_SENTENCE_CHARS
+                else ((piece_start, piece_end),)
+            ):
+                piece = raw[s:e]
+                body = piece.strip()
+                if len(body) < _MIN_SENTENCE_CHARS:
+                    continue
+                skey = "".join(body.split()).rstrip(_END_MARKS)
+                if skey in seen_sentences:
+                    continue
+                seen_sentences.add(skey)
+                first = base + s + (len(piece) - len(piece.lstrip()))
+                out.append((first, first + len(body), index))
+    return out
 
 
 def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     while end - start > _MAX_SENTENCE_CHARS:
-        m = _SOFT_BREAK.search(line, start + _MAX_SENTENCE_CHARS // 2, end)
+        # The search is bounded: on a megabyte-long line without commas it must not rescan the rest each time.
+        m = _SOFT_BREAK.search(line, start + _MAX_SENTENCE_CHARS // 2, start + _MAX_SENTENCE_CHARS)
         cut = m.end() if m else start + _MAX_SENTENCE_CHARS
         yield start, cut
         start = cut
     yield start, end
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -2,11 +2,14 @@
 
 Cue polarity is summed. A negator just before a cue (zh/en: 并非看空, "not a sell signal") or just after it
 (ja: 売りではない) flips that cue. Cues after a contrast marker (但, however) weigh double, because the
-writer's point follows the "but". Hedges (可能, may) do not change the direction; they lower the score.
+writer's point follows the "but"; cues in the last clause weigh a half more, because Chinese and Japanese
+commentary puts its conclusion at the end. Hedges (可能, may) do not change the direction; they lower
+the score.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -17,39 +20,124 @@ from .lexicon import Hit
 _NEGATION_WINDOW = 12
 # Negation does not cross a clause boundary: in "不是泡沫，而是暴跌" the 不 does not negate 暴跌.
 _CLAUSE_BREAK = re.compile(r"[，,。;；:：!?！？、]")
+_LAST_CLAUSE = re.compile(r"[，,、;；:：]")
+_CONTRAST_WEIGHT = 2.0
+# A stance word the writer explicitly negates (并非看空, "not a sell signal") is their own verdict: it
+# outweighs an event word of the other polarity in the same sentence (出口管制并非看空英伟达的理由: bullish).
+_NEGATED_WEIGHT = 1.5
+_LAST_CLAUSE_WEIGHT = 1.5
+_OTHER_ENTITY_WEIGHT = 0.5
 
 
 @dataclass
 class StanceResult:
     stance: str
-    cues: list[str] = field(default_factory=list)  # cues that decided the stance, negated ones marked
+    cues: list[str] = field(default_factory=list)  # every stance cue found, negated ones marked
     hedged: bool = False
 
 
-def stance_of(hits: list[Hit], text: str, offset: int) -> StanceResult:
+def stance_of(
+    hits: list[Hit],
+    text: str,
+    start: int,
+    end: int,
+    directional: re.Pattern[str] | None = None,
+    hints: tuple[str, ...] = (),
+) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
-    negators_before = [h for h in hits if _has(h, "negators_before")]
-    negators_after = [h for h in hits if _has(h, "negators_after")]
-    contrast_at = max((h.start for h in hits if _has(h, "contrast")), default=-1)
-    hedged = any(_has(h, "hedges") for h in hits)
-    total = 0.0
-    cues: list[str] = []
+    # One pass sorts the hits into what the rules below need.
+    hedged = False
+    cues: list[tuple[Hit, int]] = []
+    negators_before: list[Hit] = []
+    negators_after: list[Hit] = []
+    contrast_at = -1
     for hit in hits:
-        sign = 1 if _has(hit, "bullish") else -1 if _has(hit, "bearish") else 0
-        if not sign:
-            continue
-        negated = _negated(hit, negators_before, negators_after, text)
-        if negated:
-            sign = -sign
-        weight = 2.0 if contrast_at >= 0 and hit.start > contrast_at else 1.0
+        kinds = hit.kinds
+        if "hedges" in kinds:
+            hedged = True
+        # A term that is both bullish and bearish (a vocabulary slip) cancels out.
+        sign = ("bullish" in kinds) - ("bearish" in kinds)
+        if sign:
+            cues.append((hit, sign))
+        if "negators_before" in kinds:
+            negators_before.append(hit)
+        elif "negators_after" in kinds:
+            negators_after.append(hit)
+        elif "contrast" in kinds:
+            contrast_at = hit.start
+    signed: list[tuple[int, float, str]] = []  # (position, sign, label)
+    if directional is not None:
+        for m in _directional_matches(directional, hints, text, start, end):
+            sign = 1 if (m.lastgroup or "").startswith("bull") else -1
+            signed.append((m.start(), sign, m.group().strip()))
+    if not cues and not signed:
+        return StanceResult("neutral", [], hedged)
+    for hit, sign in cues:
+        negated = (negators_before or negators_after) and _negated(hit, negators_before, negators_after, text)
+        label = f"{hit.text} (negated)" if negated else hit.text
+        signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
+    signs = {sign > 0 for _pos, sign, _label in signed}
+    if len(signs) == 1:
+        # Every cue points the same way: the weights below (all positive) cannot change the direction.
+        stance = "bullish" if signs.pop() else "bearish"
+        return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
+    bounds = _clause_bounds(text, start, end)
+    last_clause = bounds[-1]
+    others = _clauses_about_others(hits, bounds)
+    total = 0.0
+    for pos, sign, _label in signed:
+        weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
+        clause = bisect.bisect_right(bounds, pos) - 1
+        if clause in others:
+            # "三星股价上涨4.2%,SK海力士则下跌1.8%": a clause about another company says little about the
+            # sentence's main entity.
+            weight *= _OTHER_ENTITY_WEIGHT
+        elif pos >= last_clause:
+            weight *= _LAST_CLAUSE_WEIGHT
         total += sign * weight
-        cues.append(f"{hit.text} (negated)" if negated else hit.text)
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
-    return StanceResult(stance, cues if stance != "neutral" else [], hedged)
+    return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
 
 
-def _has(hit: Hit, kind: str) -> bool:
-    return any(r.kind == kind for r in hit.roles)
+# How far around a hint ("%", "up ") a directional pattern may reach: "39.6 %増", "up more than $1".
+_HINT_BEFORE, _HINT_AFTER = 12, 32
+
+
+def _directional_matches(
+    directional: re.Pattern[str], hints: tuple[str, ...], text: str, start: int, end: int
+) -> list[re.Match[str]]:
+    """Directional-number matches, searched only in small windows around the hints (the whole sentence
+    when there are no hints): the alternation has no common first character and is slow to slide."""
+    if not hints:
+        return list(directional.finditer(text, start, end))
+    piece = text[start:end]
+    found: dict[int, re.Match[str]] = {}
+    for hint in hints:
+        i = piece.find(hint)
+        while i >= 0:
+            lo, hi = max(start, start + i - _HINT_BEFORE), min(end, start + i + len(hint) + _HINT_AFTER)
+            for m in directional.finditer(text, lo, hi):
+                found.setdefault(m.start(), m)
+            i = piece.find(hint, i + 1)
+    return [found[k] for k in sorted(found)]
+
+
+def _clause_bounds(text: str, start: int, end: int) -> list[int]:
+    """Start offsets of the sentence's clauses (the final punctuation of the sentence opens none)."""
+    return [start, *(m.end() for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)))]
+
+
+def _clauses_about_others(hits: list[Hit], bounds: list[int]) -> set[int]:
+    """Indexes of clauses that name entities, none of them the sentence's first (main) entity."""
+    main = ""
+    named: dict[int, set[str]] = {}
+    for hit in hits:
+        if "entity" not in hit.kinds:
+            continue
+        name = next(r.value for r in hit.roles if r.kind == "entity")
+        main = main or name
+        named.setdefault(bisect.bisect_right(bounds, hit.start) - 1, set()).add(name)
+    return {clause for clause, names in named.items() if main not in names}
 
 
 def _negated(cue: Hit, before: list[Hit], after: list[Hit], text: str) -> bool:

@@ -23,9 +23,12 @@ _FILES = ("entities", "topics", "stance", "claims", "units", "boilerplate")
 class Vocabulary:
     lexicon: Lexicon
     entity_kind: dict[str, str]  # canonical name -> "chip" | "context"
+    entity_parent: dict[str, str]  # product -> company that sells it (Blackwell -> NVIDIA)
     topic_ids: tuple[str, ...]
     boilerplate: re.Pattern[str]
     units: dict[str, Any]
+    directional: re.Pattern[str]  # one alternation; group "bull_N" is bullish, "bear_N" bearish
+    directional_hints: tuple[str, ...]  # the patterns are tried only on text holding one of these
     versions: dict[str, int] = field(default_factory=dict)
 
 
@@ -44,7 +47,11 @@ def get_vocabulary() -> Vocabulary:
 
 def _read_all() -> dict[str, dict[str, Any]]:
     base = resources.files("chipwatch.analysis") / "vocab"
-    return {name: yaml.safe_load((base / f"{name}.yaml").read_text(encoding="utf-8")) for name in _FILES}
+    # libyaml's loader when PyYAML was built with it: the same result, several times faster at start-up.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {
+        name: yaml.load((base / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) for name in _FILES
+    }
 
 
 def _flatten(groups: Any) -> list[str]:
@@ -61,8 +68,11 @@ def _flatten(groups: Any) -> list[str]:
 def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     lex = Lexicon()
     kinds: dict[str, str] = {}
+    parents: dict[str, str] = {}
     for name, spec in data["entities"]["entities"].items():
         kinds[name] = spec.get("kind", "context")
+        if spec.get("parent"):
+            parents[name] = str(spec["parent"])
         for alias in spec.get("aliases", []):
             lex.add(str(alias), Role("entity", name))
         for alias in spec.get("exact", []):
@@ -88,13 +98,35 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lex.add(cue, Role("plain"))
     for cue in _flatten(data["claims"]["assertion_cues"]):
         lex.add(cue, Role("assertion"))
+    for cue in _flatten(data["claims"].get("implicit_subject")):
+        lex.add(cue, Role("subject"))
+    for cue in _flatten(data["claims"].get("implicit_reference")):
+        lex.add(cue, Role("reference"))
+    for mood, cues in (data["claims"].get("non_assertive") or {}).items():
+        for cue in cues:
+            lex.add(str(cue), Role("mood", mood))
+    # Entities are not inherited: 阿里巴巴 is Alibaba, and the 阿里 inside it adds nothing.
+    lex.inherit_contained_roles(skip=frozenset({"negators_before", "negators_after", "plain", "entity"}))
     lex.compile()
 
     lines = data["boilerplate"]["line_patterns"]
     boilerplate = re.compile("|".join(f"(?:{p})" for p in lines))
+    # One alternation for all directional patterns, so a sentence is searched once, not once per pattern.
+    patterns = stance.get("directional_patterns") or {}
+    directional = re.compile(
+        "|".join(
+            f"(?P<{kind[:4]}_{i}>{p})"
+            for kind in ("bullish", "bearish")
+            for i, p in enumerate(patterns.get(kind, []))
+        )
+        or "(?!)"
+    )
     return Vocabulary(
         lexicon=lex,
+        directional=directional,
+        directional_hints=tuple(str(h) for h in stance.get("directional_hints") or ()),
         entity_kind=kinds,
+        entity_parent=parents,
         topic_ids=tuple(topics["topics"]),
         boilerplate=boilerplate,
         units=data["units"],

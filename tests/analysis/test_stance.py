@@ -1,0 +1,44 @@
+"""Stance toward the main entity, with negation, contrast and hedging."""
+
+import pytest
+from chipwatch.analysis.engine import analyze
+from chipwatch.analysis.normalize import normalize
+from chipwatch.analysis.stance import stance_of
+from chipwatch.analysis.vocabulary import get_vocabulary
+
+
+def stance(text: str) -> str:
+    vocab = get_vocabulary()
+    norm = normalize(text)
+    return stance_of(vocab.lexicon.scan(norm), norm, 0, len(norm), vocab.directional).stance
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("英伟达股价暴跌17%", "bearish"),
+        ("英伟达股价大涨8%", "bullish"),
+        ("出口管制并非看空英伟达的理由", "bullish"),  # negated bearish cue
+        ("长期看并不利空英伟达", "bullish"),
+        ("分析师并不看好英伟达", "bearish"),  # negated bullish cue
+        ("The margin dip is not a sell signal", "bullish"),
+        ("Nvidia shares never rallied after the report", "bearish"),
+        ("売り材料ではないとしている", "bullish"),  # Japanese negation follows the cue
+        ("短期英伟达有些过热,但长期来看还是低估的", "bullish"),  # the point after "but" wins
+        ("Revenue beat estimates, but the stock fell 5% on weak guidance", "bearish"),
+        ("Gaming revenue was $4.3 billion, up 30% from last year", "bullish"),  # direction of a number
+        ("東京エレクトロンの株価は一時5%安となった", "bearish"),
+        ("英伟达不断加大投入", "bullish"),  # 不断 is not a negation
+        ("英伟达公布了季度财报", "neutral"),
+        ("Nvidia reported revenue of $57 billion", "neutral"),
+    ],
+)
+def test_stance(text, expected):
+    assert stance(text) == expected
+
+
+def test_hedge_lowers_the_score_not_the_direction():
+    plain = analyze("英伟达的毛利率将下降到70%。", title="t").claims[0]
+    hedged = analyze("英伟达的毛利率可能下降到70%。", title="t").claims[0]
+    assert plain.stance == hedged.stance == "bearish"
+    assert hedged.score < plain.score
