@@ -164,9 +164,7 @@ def _claim(
     inherited = [] if names or not context or not topics else [context]
     if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited), may_have_number):
         return None, first
-    quantities = (
-        extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
-    )
+    quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
     if _QUESTION_END.search(norm, start, end):
         moods.add("question")
@@ -175,14 +173,10 @@ def _claim(
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
         return None, first
-    directional = (
-        may_have_number and not quantities and vocab.directional.search(norm, start, end) is not None
-    )
+    directional = may_have_number and not quantities and vocab.directional.search(norm, start, end) is not None
     if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
         return None, first
-    stance = stance_of(
-        hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints
-    )
+    stance = stance_of(hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints)
     features = Features(
         entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,

@@ -20,9 +20,7 @@ def detect_language(text: str) -> str:
     cjk = _CJK_OR_KANA.findall(sample)
     kana = len(_KANA.findall("".join(cjk))) if cjk else 0
     han = len(cjk) - kana
-    letters = (
-        len(cjk) + len(_LETTER.findall(_CJK_OR_KANA.sub("", sample))) if cjk else len(_LETTER.findall(sample))
-    )
+    letters = len(cjk) + len(_LETTER.findall(_CJK_OR_KANA.sub("", sample))) if cjk else len(_LETTER.findall(sample))
     if letters == 0:
         return "und"
     # Japanese always writes kana between its kanji; Chinese never does. A few kana in a long Chinese text

@@ -12,9 +12,7 @@ import re
 # Full-width digits, Latin letters and the signs numbers are written with (０-９, Ａ-ｚ, ％, ＄, ．, ／, －)
 # -> ASCII. Full-width CJK punctuation (，！？：；) is left alone: the matchers know it, and "1，2" is a list,
 # not the number 1,2.
-_FULLWIDTH = {
-    cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
-}
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 _FULLWIDTH.update({ord(c): ord(c) - 0xFEE0 for c in "％＄．／－＋"})
 _FULLWIDTH[0x3000] = 0x20
 # Control characters (binary garbage decoded as text) become spaces, keeping newlines and tabs.

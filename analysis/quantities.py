@@ -94,9 +94,7 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         rf"\s?(?P<unit>{unit_re})?"
     )
     word_prefixes = sorted((p for p in prefix_cur if p[-1].isalpha()), key=len, reverse=True)
-    counter_nouns = {
-        alias: noun for noun, aliases in units.get("counter_nouns", {}).items() for alias in aliases
-    }
+    counter_nouns = {alias: noun for noun, aliases in units.get("counter_nouns", {}).items() for alias in aliases}
     return pattern, {
         "unit_words": unit_words,
         "prefix": prefix_cur,
@@ -106,9 +104,7 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         "unit_only": re.compile(unit_re),
         "counters": frozenset(units.get("counters", [])),
         "counter_nouns": counter_nouns,
-        "counter_noun_re": re.compile(_alternation(list(counter_nouns)), re.IGNORECASE)
-        if counter_nouns
-        else None,
+        "counter_noun_re": re.compile(_alternation(list(counter_nouns)), re.IGNORECASE) if counter_nouns else None,
     }
 
 
@@ -313,9 +309,7 @@ def extract_quantities(
         # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
         bare = m.group("n1") is not None and not m.group("pre") and pos > start
         word_prefix = (
-            _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"], info["prefix_last"])
-            if bare
-            else ""
+            _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"], info["prefix_last"]) if bare else ""
         )
         if m.group("n1") and not (m.group("unit") or m.group("pre") or m.group("u1") or word_prefix):
             counted = _counted(m, norm, original, start, end, info)
@@ -336,12 +330,7 @@ def extract_quantities(
         if q is None:
             continue
         value, unit, value_max = q
-        if (
-            unit == "x"
-            and value == 1
-            and value_max is None
-            and _DOUBLED.search(norm, max(start, pos - 4), pos)
-        ):
+        if unit == "x" and value == 1 and value_max is None and _DOUBLED.search(norm, max(start, pos - 4), pos):
             value = 2.0
         begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
         written = original[begin : m.end()].strip()
@@ -420,9 +409,7 @@ def _word_quantities(norm: str, original: str, start: int, end: int, info: dict)
         count = _WORD_NUMBERS[m.group("w").lower()]
         if m.group("frac"):
             denominator = _FRACTIONS[m.group("frac").lower()]
-            out.append(
-                Quantity(value=round(count / denominator, 4), unit="x", text=original[m.start() : m.end()])
-            )
+            out.append(Quantity(value=round(count / denominator, 4), unit="x", text=original[m.start() : m.end()]))
             continue
         value = Decimal(count) * _LAT_SCALE[m.group("scale").lower()]
         tail = norm[m.end() : end]
@@ -456,9 +443,7 @@ def _word_prefix(norm: str, lo: int, pos: int, prefixes: list[str], last_chars: 
     return ""
 
 
-def _from_match(
-    m: re.Match[str], unit_words: dict, prefix: dict, language: str, word_prefix: str
-) -> tuple | None:
+def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str, word_prefix: str) -> tuple | None:
     g = m.groupdict()
     if g["pct_cn"]:
         v = parse_cjk_number(g["pc"])

@@ -40,9 +40,7 @@ def quick_key(text: str) -> str:
     return "".join(text.split())
 
 
-def sentence_spans(
-    norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0
-) -> list[tuple[int, int, int]]:
+def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0) -> list[tuple[int, int, int]]:
     """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once."""
     out: list[tuple[int, int, int]] = []
     seen_paragraphs: set[str] = set()

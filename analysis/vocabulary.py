@@ -49,9 +49,7 @@ def _read_all() -> dict[str, dict[str, Any]]:
     base = resources.files("chipwatch.analysis") / "vocab"
     # libyaml's loader when PyYAML was built with it: the same result, several times faster at start-up.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return {
-        name: yaml.load((base / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) for name in _FILES
-    }
+    return {name: yaml.load((base / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) for name in _FILES}
 
 
 def _flatten(groups: Any) -> list[str]:
@@ -115,9 +113,7 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     patterns = stance.get("directional_patterns") or {}
     directional = re.compile(
         "|".join(
-            f"(?P<{kind[:4]}_{i}>{p})"
-            for kind in ("bullish", "bearish")
-            for i, p in enumerate(patterns.get(kind, []))
+            f"(?P<{kind[:4]}_{i}>{p})" for kind in ("bullish", "bearish") for i, p in enumerate(patterns.get(kind, []))
         )
         or "(?!)"
     )

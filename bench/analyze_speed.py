@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import trafilatura
+
     from chipwatch.analysis.engine import analyze
 
     seeds = seed_texts()
@@ -121,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         size = len(text.encode("utf-8")) / 1024
         print(f"  {name:26s} {size:5.1f} KB  {cpu * 1000:6.2f} ms cpu  {wall * 1000:6.2f} ms wall")
     mean = statistics.mean(per_doc)
-    print(
-        f"  mean {mean * 1000:.2f} ms per seed-size article -> {60 / mean:,.0f} articles per minute per core"
-    )
+    print(f"  mean {mean * 1000:.2f} ms per seed-size article -> {60 / mean:,.0f} articles per minute per core")
 
     for shape, build in (("minimal", as_html), ("portal", as_portal_html)):
         print(f"HTML pages ({shape}): analyze(extracted text) vs trafilatura.extract(page)")
@@ -143,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {name:26s} {size:5.1f} KB page  trafilatura {t * 1000:6.2f} ms"
                 f"  analyze {a * 1000:6.2f} ms  ratio {a / t:.2f}x"
             )
-        print(
-            f"  mean ratio analyze / trafilatura ({shape}): {statistics.mean(ratios):.2f}x (target <= 0.5x)"
-        )
+        print(f"  mean ratio analyze / trafilatura ({shape}): {statistics.mean(ratios):.2f}x (target <= 0.5x)")
 
     print(f"start-up: fresh interpreter, import + first analyze: {startup_seconds():.2f} s wall")
     return 0

@@ -128,9 +128,7 @@ def evaluate(docs: Path = DOCS) -> Report:
         report.predicted += len(predicted)
         for g in gold:
             key = _squash(g["key"])
-            match = next(
-                (i for i, c in enumerate(predicted) if i not in used and key in _squash(c["text"])), None
-            )
+            match = next((i for i, c in enumerate(predicted) if i not in used and key in _squash(c["text"])), None)
             if match is None:
                 report.details.append(f"{name}: MISSED {g['key']}")
                 continue
@@ -149,9 +147,7 @@ def evaluate(docs: Path = DOCS) -> Report:
             if claim["stance"] == g.get("stance", "neutral"):
                 report.stance_ok += 1
             else:
-                report.details.append(
-                    f"{name}: STANCE {g['key'][:30]} gold={g.get('stance')} got={claim['stance']}"
-                )
+                report.details.append(f"{name}: STANCE {g['key'][:30]} gold={g.get('stance')} got={claim['stance']}")
             remaining = list(claim["quantities"])
             for gq in g.get("quantities") or []:
                 report.quantity_total += 1

@@ -5,6 +5,7 @@ import random
 import time
 
 import pytest
+
 from chipwatch.analysis import engine
 from chipwatch.analysis.engine import analyze
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from chipwatch.analysis.engine import analyze
 from chipwatch.analysis.scoring import NOTABLE_SCORE
 
@@ -88,9 +89,7 @@ def test_given_title_and_language_are_used():
 
 
 def test_json_shape_matches_interfaces():
-    result = analyze("Nvidia 股价暴跌近17%\n\n英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。").to_json(
-        "doc.txt"
-    )
+    result = analyze("Nvidia 股价暴跌近17%\n\n英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。").to_json("doc.txt")
     assert set(result) == {"source", "language", "title", "entities", "claims"}
     claim = result["claims"][0]
     assert set(claim) == {"text", "entities", "topics", "stance", "quantities", "score", "notable", "why"}
@@ -134,10 +133,7 @@ def test_why_names_only_what_is_in_the_claim(name):
             else:
                 assert kind == "cue"
                 cue = rest.removesuffix(" (negated)")
-                assert (
-                    cue.lower() in claim.text.lower()
-                    or cue.lower() in claim.text.translate(_FULLWIDTH).lower()
-                )
+                assert cue.lower() in claim.text.lower() or cue.lower() in claim.text.translate(_FULLWIDTH).lower()
 
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}

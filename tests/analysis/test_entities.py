@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+
 from chipwatch.analysis import vocabulary
 from chipwatch.analysis.engine import analyze
 from chipwatch.analysis.entities import entity_hits, ordered_unique

@@ -1,4 +1,5 @@
 import pytest
+
 from chipwatch.analysis.language import detect_language
 
 

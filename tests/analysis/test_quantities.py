@@ -1,16 +1,14 @@
 """Quantity normalisation, table-driven: text as written -> (value, unit, value_max) per INTERFACES.md."""
 
 import pytest
+
 from chipwatch.analysis.normalize import normalize
 from chipwatch.analysis.quantities import extract_quantities, parse_cjk_number
 
 
 def quantities(text: str, language: str = "zh") -> list[tuple]:
     norm = normalize(text)
-    return [
-        (q.value, q.unit, q.value_max)
-        for q in extract_quantities(norm, text, 0, len(norm), language=language)
-    ]
+    return [(q.value, q.unit, q.value_max) for q in extract_quantities(norm, text, 0, len(norm), language=language)]
 
 
 CASES = [

@@ -1,6 +1,7 @@
 """Stance toward the main entity, with negation, contrast and hedging."""
 
 import pytest
+
 from chipwatch.analysis.engine import analyze
 from chipwatch.analysis.normalize import normalize
 from chipwatch.analysis.stance import stance_of
