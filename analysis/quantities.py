@@ -45,9 +45,7 @@ _RANGE_SEP = r"(?:\s?(?:-|–|—|~|～|至|到|to|から)\s?)"
 def _alternation(words: list[str]) -> str:
     # A Latin unit must end a word: "5 xAI" has no unit x, "10 timeshare" no unit times.
     ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(
-        re.escape(w) + ("(?![A-Za-z])" if w[-1].isascii() and w[-1].isalpha() else "") for w in ordered
-    )
+    return "|".join(re.escape(w) + ("(?![A-Za-z])" if w[-1].isascii() and w[-1].isalpha() else "") for w in ordered)
 
 
 @lru_cache(maxsize=1)
@@ -115,11 +113,7 @@ def parse_cjk_number(text: str) -> Decimal | None:
         elif ch in _CN_BIG:
             section += digit or 0
             group = section if section or seen else Decimal(1)
-            total = (
-                (total + group) * _CN_BIG[ch]
-                if total and total < _CN_BIG[ch]
-                else total + group * _CN_BIG[ch]
-            )
+            total = (total + group) * _CN_BIG[ch] if total and total < _CN_BIG[ch] else total + group * _CN_BIG[ch]
             section, digit = Decimal(0), None
             seen = True
         else:

@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     al_sub = al.add_subparsers(dest="action", required=True)
     at = al_sub.add_parser("test", help="send a test message to every target")
     at.add_argument("--config", required=True)
+
+    sv = sub.add_parser("serve", help="dashboard, JSON API and Atom feed")
+    sv.add_argument("--config", required=True)
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (not loopback: needs a token)")
+    sv.add_argument("--port", type=int, default=8000)
     return p
 
 
@@ -90,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from chipwatch.run_cmd import run
 
         return run(args.config, once=args.once, use_prefect=args.prefect)
+    if args.verb == "serve":
+        from chipwatch.serve_cmd import serve
+
+        return serve(args.config, host=args.host, port=args.port)
 
     from chipwatch.settings import load_settings
     from chipwatch.storage.db import open_database

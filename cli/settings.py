@@ -86,11 +86,18 @@ class HttpSettings(_Strict):
     user_agent: str = "chipwatch/0.1 (+https://github.com/chipwatch; news monitor)"
 
 
+class DashboardSettings(_Strict):
+    # Required to serve on any address but loopback; CHIPWATCH_TOKEN overrides it.
+    token: str | None = Field(default=None, min_length=16)
+    page_size: int = Field(default=50, ge=1, le=500)
+
+
 class Settings(_Strict):
     database: str = "sqlite:///chipwatch.db"
     sources: list[SourceConfig] = Field(default_factory=list)
     alerts: list[AlertRule] = Field(default_factory=list)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chipwatch.storage.models import Article, Claim, Source
+from chipwatch.storage.models import Article, Claim, ClaimTag, Source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 
@@ -43,7 +43,24 @@ def add_claims(
         }
         for c in claims
     ]
-    return insert_ignore(session, Claim, rows, ["fingerprint"])
+    new_ids = insert_ignore(session, Claim, rows, ["fingerprint"])
+    _add_tags(session, new_ids)
+    return new_ids
+
+
+def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
+    """Index rows for the entity and topic filters, written in the claim's own transaction."""
+    if not claim_ids:
+        return
+    found = session.execute(select(Claim.id, Claim.entities, Claim.topics).where(Claim.id.in_(list(claim_ids))))
+    tags = [
+        {"claim_id": claim_id, "kind": kind, "value": str(value)[:100]}
+        for claim_id, entities, topics in found
+        for kind, values in (("entity", entities), ("topic", topics))
+        for value in sorted(set(values or []))
+    ]
+    if tags:
+        session.execute(insert(ClaimTag), tags)
 
 
 @dataclass(frozen=True)

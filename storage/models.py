@@ -78,6 +78,27 @@ class Claim(Base):
     # Set in the same transaction that enqueues its alerts, so a crash never skips or repeats rules.
     rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
+    # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
+    # database walk the index in order and stop after one page (migration 0004).
+    __table_args__ = (
+        Index("ix_claims_stance_id", "stance", "id"),
+        Index("ix_claims_language_id", "language", "id"),
+        Index("ix_claims_notable_id", "notable", "id"),
+        Index("ix_claims_score_id", "score", "id"),
+    )
+
+
+class ClaimTag(Base):
+    """One (claim, entity) or (claim, topic) pair, written with the claim: the JSON lists on `claims`
+    cannot be indexed portably, this table can, so "claims about NVIDIA, newest first" is one index walk."""
+
+    __tablename__ = "claim_tags"
+    __table_args__ = (Index("ix_claim_tags_kind_value_claim", "kind", "value", "claim_id"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+
 
 class Alert(Base):
     """One alert for one (rule, claim, target): the outbox row. The target URL itself stays in the

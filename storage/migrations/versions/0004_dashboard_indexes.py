@@ -1,0 +1,72 @@
+"""dashboard: claim_tags (entity/topic per claim, backfilled) and per-filter claim indexes
+
+Revision ID: 0004
+Revises: 0001
+Create Date: 2026-11-25 14:30:00
+"""
+
+import json
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+_CLAIM_INDEXES = {
+    'ix_claims_stance_id': ['stance', 'id'],
+    'ix_claims_language_id': ['language', 'id'],
+    'ix_claims_notable_id': ['notable', 'id'],
+    'ix_claims_score_id': ['score', 'id'],
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        'claim_tags',
+        sa.Column('claim_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('value', sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('claim_id', 'kind', 'value'),
+    )
+    op.create_index('ix_claim_tags_kind_value_claim', 'claim_tags', ['kind', 'value', 'claim_id'], unique=False)
+    for name, columns in _CLAIM_INDEXES.items():
+        op.create_index(name, 'claims', columns, unique=False)
+    _backfill_tags()
+
+
+def _backfill_tags() -> None:
+    """Tags for claims stored before this revision, in id batches to bound memory."""
+    conn = op.get_bind()
+    claims = sa.table('claims', sa.column('id', sa.Integer), sa.column('entities', sa.JSON), sa.column('topics', sa.JSON))
+    tags = sa.table('claim_tags', sa.column('claim_id'), sa.column('kind'), sa.column('value'))
+    last = 0
+    while True:
+        batch = conn.execute(
+            sa.select(claims.c.id, claims.c.entities, claims.c.topics)
+            .where(claims.c.id > last)
+            .order_by(claims.c.id)
+            .limit(2000)
+        ).all()
+        if not batch:
+            return
+        rows = []
+        for claim_id, entities, topics in batch:
+            for kind, values in (('entity', entities), ('topic', topics)):
+                if isinstance(values, str):
+                    values = json.loads(values)
+                for value in sorted(set(values or [])):
+                    rows.append({'claim_id': claim_id, 'kind': kind, 'value': str(value)[:100]})
+        if rows:
+            conn.execute(tags.insert(), rows)
+        last = batch[-1][0]
+
+
+def downgrade() -> None:
+    for name in _CLAIM_INDEXES:
+        op.drop_index(name, table_name='claims')
+    op.drop_index('ix_claim_tags_kind_value_claim', table_name='claim_tags')
+    op.drop_table('claim_tags')
