@@ -79,7 +79,8 @@ class Claim(Base):
     rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
-    # database walk the index in order and stop after one page (migration 0004).
+    # database walk the index in order and stop after one page (migration 0004). On PostgreSQL the
+    # migration also adds ix_claims_text_trgm (pg_trgm GIN on text, for ILIKE search) when pg_trgm exists.
     __table_args__ = (
         Index("ix_claims_stance_id", "stance", "id"),
         Index("ix_claims_language_id", "language", "id"),

@@ -35,7 +35,26 @@ def upgrade() -> None:
     op.create_index('ix_claim_tags_kind_value_claim', 'claim_tags', ['kind', 'value', 'claim_id'], unique=False)
     for name, columns in _CLAIM_INDEXES.items():
         op.create_index(name, 'claims', columns, unique=False)
+    _trigram_index()
     _backfill_tags()
+
+
+def _trigram_index() -> None:
+    """PostgreSQL: a pg_trgm GIN index so free-text search (ILIKE '%word%') need not read every claim.
+
+    pg_trgm is a trusted extension (a database owner may create it), but a server built without
+    contrib lacks it: then the search still works, by a sequential scan, and nothing fails.
+    """
+    conn = op.get_bind()
+    if conn.dialect.name != 'postgresql':
+        return
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
+        conn.execute(sa.text('CREATE INDEX ix_claims_text_trgm ON claims USING gin (text gin_trgm_ops)'))
+        savepoint.commit()
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
 
 
 def _backfill_tags() -> None:
@@ -66,6 +85,7 @@ def _backfill_tags() -> None:
 
 
 def downgrade() -> None:
+    op.execute('DROP INDEX IF EXISTS ix_claims_text_trgm')
     for name in _CLAIM_INDEXES:
         op.drop_index(name, table_name='claims')
     op.drop_index('ix_claim_tags_kind_value_claim', table_name='claim_tags')
