@@ -49,7 +49,17 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+def _number(value: object) -> str:
+    """600000000000 -> 600,000,000,000; 0.0222 stays; non-numbers pass through."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4g}" if abs(value) >= 1000 else f"{value:g}"
+
+
 _env.filters["when"] = _when
+_env.filters["number"] = _number
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
