@@ -90,6 +90,7 @@ FILTERS: list[tuple[str, dict[str, str]]] = [
 
 def seed(db_url: str, n_claims: int) -> None:
     """Bulk insert through SQLAlchemy core: sources, articles (5 claims each), claims and claim_tags."""
+    from chipwatch.storage.claims import fold_text
     from chipwatch.storage.db import open_database
     from chipwatch.storage.models import Article, Claim, ClaimTag, Source
     from sqlalchemy import insert, text
@@ -136,26 +137,31 @@ def seed(db_url: str, n_claims: int) -> None:
                 entities = sorted(set(rnd.choices(ENTITIES, k=rnd.randint(1, 3))))
                 topics = sorted(set(rnd.choices(TOPICS, k=rnd.randint(1, 2))))
                 score = round(rnd.random(), 3)
+                text = f"{entities[0]} " + " ".join(rnd.choices(WORDS, k=12)) + f" {rnd.randint(1, 99)}%"
+                stance = rnd.choice(STANCES)
+                created = now - span + span * (c / n_claims)
                 claims.append(
                     {
                         "id": c + 1,
                         "article_id": c // CLAIMS_PER_ARTICLE % n_articles + 1,
                         "fingerprint": f"{c:064d}",
-                        "text": f"{entities[0]} " + " ".join(rnd.choices(WORDS, k=12)) + f" {rnd.randint(1, 99)}%",
+                        "text": text,
+                        "text_folded": fold_text(text),
                         "language": rnd.choice(LANGUAGES),
                         "entities": entities,
                         "topics": topics,
-                        "stance": rnd.choice(STANCES),
+                        "stance": stance,
                         "quantities": [{"value": 17, "unit": "%", "text": "17%"}],
                         "score": score,
                         "notable": score >= 0.6,
                         "why": [f"entity {e}" for e in entities],
-                        "created_at": now - span + span * (c / n_claims),
+                        "created_at": created,
                         "rules_evaluated": True,
                     }
                 )
-                tags += [{"claim_id": c + 1, "kind": "entity", "value": e} for e in entities]
-                tags += [{"claim_id": c + 1, "kind": "topic", "value": t} for t in topics]
+                same = {"claim_id": c + 1, "created_at": created, "stance": stance}
+                tags += [{**same, "kind": "entity", "value": e} for e in entities]
+                tags += [{**same, "kind": "topic", "value": t} for t in topics]
             conn.execute(insert(Claim), claims)
             conn.execute(insert(ClaimTag), tags)
         if conn.dialect.name == "postgresql":
@@ -182,6 +188,10 @@ def measure(db_url: str, repeat: int) -> list[tuple[str, float, float, float, fl
                 page = _timings(client, "/", params, repeat)
                 api = _timings(client, "/api/claims", params, repeat)
                 out.append((label, *_p50_p95(page), *_p50_p95(api)))
+            # The per-entity view: chart of claims per day by stance over 60 days + notable numbers.
+            page = _timings(client, "/entities/NVIDIA", {}, repeat)
+            api = _timings(client, "/api/entities/NVIDIA/daily", {"days": "60"}, repeat)
+            out.append(("/entities/NVIDIA (+ daily API)", *_p50_p95(page), *_p50_p95(api)))
     finally:
         db.dispose()
     return out

@@ -21,11 +21,9 @@ from chipwatch.storage.queries import (
     alert_counts,
     article_with_claims,
     entity_daily_counts,
-    known_values,
     list_alerts,
     list_claims,
     notable_claims_with_numbers,
-    source_names,
 )
 from chipwatch.storage.sources import source_summaries
 from fastapi import APIRouter, Depends, Request, Response
@@ -76,12 +74,13 @@ def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
 ) -> HTMLResponse:
     filters = {k: v for k, v in raw.items() if k != "cursor"}
+    choices = request.app.state.pickers.get(session)
     context: dict[str, Any] = dict(
         filters=filters,
         stances=STANCES,
-        entities=known_values(session, "entity"),
-        topics=known_values(session, "topic"),
-        sources=source_names(session),
+        entities=choices.entities,
+        topics=choices.topics,
+        sources=choices.sources,
         rows=[],
         next_link=None,
         error=None,

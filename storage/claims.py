@@ -30,6 +30,7 @@ def add_claims(
             "article_id": article_id,
             "fingerprint": claim_fingerprint(article_key, c["text"]),
             "text": c["text"],
+            "text_folded": fold_text(c["text"]),
             "language": language,
             "entities": c["entities"],
             "topics": c["topics"],
@@ -48,14 +49,23 @@ def add_claims(
     return new_ids
 
 
+def fold_text(text: str) -> str:
+    """The search form of a claim's text (free-text queries are folded the same way)."""
+    return text.casefold()
+
+
 def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
     """Index rows for the entity and topic filters, written in the claim's own transaction."""
     if not claim_ids:
         return
-    found = session.execute(select(Claim.id, Claim.entities, Claim.topics).where(Claim.id.in_(list(claim_ids))))
+    found = session.execute(
+        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance).where(
+            Claim.id.in_(list(claim_ids))
+        )
+    )
     tags = [
-        {"claim_id": claim_id, "kind": kind, "value": str(value)[:100]}
-        for claim_id, entities, topics in found
+        {"claim_id": claim_id, "kind": kind, "value": str(value)[:100], "created_at": created, "stance": stance}
+        for claim_id, entities, topics, created, stance in found
         for kind, values in (("entity", entities), ("topic", topics))
         for value in sorted(set(values or []))
     ]

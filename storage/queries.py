@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chipwatch.storage.models import Alert, Article, Claim, ClaimTag, Source
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 STANCES = ("bullish", "bearish", "neutral")
@@ -115,15 +115,10 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
     if flt.until is not None:
         stmt = stmt.where(Claim.created_at < flt.until)
     if flt.q:
-        pattern = f"%{_escape_like(flt.q)}%"
-        # Case-insensitive only where case exists: SQLite's LIKE already ignores ASCII case (its ILIKE
-        # spelling, lower(x) LIKE lower(y), costs a call per row), and text without cased letters (CJK)
-        # matches the same either way, while PostgreSQL's LIKE scans about 3x faster than ILIKE.
-        caseless = flt.q.lower() == flt.q.upper()
-        if caseless or session.get_bind().dialect.name == "sqlite":
-            stmt = stmt.where(Claim.text.like(pattern, escape="\\"))
-        else:
-            stmt = stmt.where(Claim.text.ilike(pattern, escape="\\"))
+        # Both sides casefolded (storage.claims.fold_text), so a plain LIKE is case-insensitive on
+        # SQLite and PostgreSQL alike, and PostgreSQL can use the pg_trgm index of migration 0004.
+        pattern = f"%{_escape_like(flt.q.casefold())}%"
+        stmt = stmt.where(Claim.text_folded.like(pattern, escape="\\"))
     return stmt, key
 
 
@@ -157,14 +152,16 @@ class DailyCount:
 
 
 def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[DailyCount]:
-    """Claims per UTC day and stance naming `entity` since `since`, oldest day first."""
-    tag = aliased(ClaimTag)
-    day = func.date(Claim.created_at)  # SQLite and PostgreSQL both spell it date(); stored in UTC
+    """Claims per UTC day and stance naming `entity` since `since`, oldest day first.
+    Reads only claim_tags' (kind, value, created_at, stance) index."""
+    if session.get_bind().dialect.name == "postgresql":
+        day: Any = cast(func.timezone("UTC", ClaimTag.created_at), Date)
+    else:
+        day = func.date(ClaimTag.created_at)  # SQLite stores UTC text: date() takes its first 10 characters
     stmt = (
-        select(day, Claim.stance, func.count())
-        .join(tag, (tag.claim_id == Claim.id) & (tag.kind == "entity") & (tag.value == entity))
-        .where(Claim.created_at >= since)
-        .group_by(day, Claim.stance)
+        select(day, ClaimTag.stance, func.count())
+        .where(ClaimTag.kind == "entity", ClaimTag.value == entity, ClaimTag.created_at >= since)
+        .group_by(day, ClaimTag.stance)
         .order_by(day)
     )
     return [DailyCount(_as_date(d), stance, n) for d, stance, n in session.execute(stmt)]
@@ -175,7 +172,7 @@ def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) 
     out: list[ClaimRow] = []
     before: int | None = None
     while len(out) < limit:
-        page = list_claims(session, ClaimFilter(entity=entity, notable=True), limit=200, before_id=before)
+        page = list_claims(session, ClaimFilter(entity=entity, notable=True), limit=limit * 3, before_id=before)
         out += [r for r in page.rows if r.claim.quantities]
         if page.next_before is None:
             break

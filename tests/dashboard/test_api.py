@@ -53,6 +53,8 @@ def test_each_filter_narrows_the_list(client: TestClient) -> None:
     assert texts(source="no-such-source") == set()
     assert texts(min_score="0.85") == {"英伟达股价暴", "NVIDIA"}
     assert texts(q="capex") == {"TSMC r"}
+    assert texts(q="CAPEX") == {"TSMC r"}  # case-insensitive
+    assert texts(q="蒸发") == {"英伟达股价暴"}
     assert texts(q="100%") == set()  # % is matched literally, not as a wildcard
     assert texts(entity="NVIDIA", stance="bearish", min_score="0.8") == {"英伟达股价暴", "NVIDIA"}
     assert texts(since="2000-01-01") == texts()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.config import Config
 from chipwatch.storage import db as storage_db
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import ClaimTag
-from chipwatch.storage.queries import ClaimFilter, list_claims
+from chipwatch.storage.queries import ClaimFilter, entity_daily_counts, list_claims
 from sqlalchemy import create_engine, select, text
 
 from .conftest import seed_corpus
@@ -74,7 +75,7 @@ def test_migration_backfills_tags_for_claims_stored_before_it(tmp_path: Path) ->
             text(
                 "INSERT INTO claims (id, article_id, fingerprint, text, language, entities, topics, stance, "
                 "quantities, score, notable, why, created_at, rules_evaluated) VALUES "
-                "(1, 1, 'f1', 'x', 'en', '[\"NVIDIA\", \"TSMC\"]', '[\"capex\"]', 'bullish', '[]', 0.7, 1, '[]', "
+                "(1, 1, 'f1', 'NVIDIA Capex UP', 'en', '[\"NVIDIA\", \"TSMC\"]', '[\"capex\"]', 'bullish', '[]', 0.7, 1, '[]', "
                 "'2026-11-24 08:00:00', 1)"
             )
         )
@@ -84,5 +85,8 @@ def test_migration_backfills_tags_for_claims_stored_before_it(tmp_path: Path) ->
         assert _tags(db) == {(1, "entity", "NVIDIA"), (1, "entity", "TSMC"), (1, "topic", "capex")}
         with db.session() as s:
             assert [r.claim.id for r in list_claims(s, ClaimFilter(entity="TSMC")).rows] == [1]
+            assert [r.claim.id for r in list_claims(s, ClaimFilter(q="capex up")).rows] == [1]  # folded text backfilled
+            days = entity_daily_counts(s, "NVIDIA", datetime(2026, 1, 1, tzinfo=UTC))
+            assert [(d.day.isoformat(), d.stance, d.count) for d in days] == [("2026-11-24", "bullish", 1)]
     finally:
         db.dispose()

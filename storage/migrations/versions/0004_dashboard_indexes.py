@@ -1,4 +1,4 @@
-"""dashboard: claim_tags (entity/topic per claim, backfilled) and per-filter claim indexes
+"""dashboard: claim_tags (entity/topic per claim, backfilled), claims.text_folded, per-filter indexes
 
 Revision ID: 0004
 Revises: 0001
@@ -9,6 +9,8 @@ import json
 
 import sqlalchemy as sa
 from alembic import op
+
+import chipwatch.storage.types
 
 revision = '0004'
 down_revision = '0001'
@@ -24,48 +26,49 @@ _CLAIM_INDEXES = {
 
 
 def upgrade() -> None:
+    op.add_column('claims', sa.Column('text_folded', sa.Text(), nullable=True))
     op.create_table(
         'claim_tags',
         sa.Column('claim_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=10), nullable=False),
         sa.Column('value', sa.String(length=100), nullable=False),
+        sa.Column('created_at', chipwatch.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('stance', sa.String(length=10), nullable=False),
         sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('claim_id', 'kind', 'value'),
     )
     op.create_index('ix_claim_tags_kind_value_claim', 'claim_tags', ['kind', 'value', 'claim_id'], unique=False)
+    op.create_index(
+        'ix_claim_tags_kind_value_created_stance', 'claim_tags', ['kind', 'value', 'created_at', 'stance'], unique=False
+    )
     for name, columns in _CLAIM_INDEXES.items():
         op.create_index(name, 'claims', columns, unique=False)
+    _backfill()
     _trigram_index()
-    _backfill_tags()
 
 
-def _trigram_index() -> None:
-    """PostgreSQL: a pg_trgm GIN index so free-text search (ILIKE '%word%') need not read every claim.
-
-    pg_trgm is a trusted extension (a database owner may create it), but a server built without
-    contrib lacks it: then the search still works, by a sequential scan, and nothing fails.
-    """
+def _backfill() -> None:
+    """Tags and folded text for claims stored before this revision, in id batches to bound memory.
+    Same rules as storage.claims.add_claims (casefold; one tag per distinct entity and topic)."""
     conn = op.get_bind()
-    if conn.dialect.name != 'postgresql':
-        return
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
-        conn.execute(sa.text('CREATE INDEX ix_claims_text_trgm ON claims USING gin (text gin_trgm_ops)'))
-        savepoint.commit()
-    except sa.exc.DBAPIError:
-        savepoint.rollback()
-
-
-def _backfill_tags() -> None:
-    """Tags for claims stored before this revision, in id batches to bound memory."""
-    conn = op.get_bind()
-    claims = sa.table('claims', sa.column('id', sa.Integer), sa.column('entities', sa.JSON), sa.column('topics', sa.JSON))
-    tags = sa.table('claim_tags', sa.column('claim_id'), sa.column('kind'), sa.column('value'))
+    claims = sa.table(
+        'claims',
+        sa.column('id', sa.Integer),
+        sa.column('text', sa.Text),
+        sa.column('text_folded', sa.Text),
+        sa.column('entities', sa.JSON),
+        sa.column('topics', sa.JSON),
+        sa.column('created_at'),  # untyped: passed through to claim_tags exactly as stored
+        sa.column('stance', sa.String),
+    )
+    tags = sa.table(
+        'claim_tags', sa.column('claim_id'), sa.column('kind'), sa.column('value'), sa.column('created_at'),
+        sa.column('stance'),
+    )
     last = 0
     while True:
         batch = conn.execute(
-            sa.select(claims.c.id, claims.c.entities, claims.c.topics)
+            sa.select(claims.c.id, claims.c.text, claims.c.entities, claims.c.topics, claims.c.created_at, claims.c.stance)
             .where(claims.c.id > last)
             .order_by(claims.c.id)
             .limit(2000)
@@ -73,20 +76,47 @@ def _backfill_tags() -> None:
         if not batch:
             return
         rows = []
-        for claim_id, entities, topics in batch:
+        for claim_id, text, entities, topics, created_at, stance in batch:
             for kind, values in (('entity', entities), ('topic', topics)):
                 if isinstance(values, str):
                     values = json.loads(values)
                 for value in sorted(set(values or [])):
-                    rows.append({'claim_id': claim_id, 'kind': kind, 'value': str(value)[:100]})
+                    rows.append({'claim_id': claim_id, 'kind': kind, 'value': str(value)[:100],
+                                 'created_at': created_at, 'stance': stance})
         if rows:
             conn.execute(tags.insert(), rows)
+        conn.execute(
+            claims.update().where(claims.c.id == sa.bindparam('cid')).values(text_folded=sa.bindparam('folded')),
+            [{'cid': cid, 'folded': text.casefold()} for cid, text, *_ in batch],
+        )
         last = batch[-1][0]
 
 
+def _trigram_index() -> None:
+    """PostgreSQL: a pg_trgm GIN index so free-text search (LIKE '%word%', 3+ characters) need not
+    read every claim.
+
+    pg_trgm is a trusted extension (a database owner may create it), but a server built without
+    contrib lacks it: then search still works, by a sequential scan, and nothing fails.
+    """
+    conn = op.get_bind()
+    if conn.dialect.name != 'postgresql':
+        return
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
+        conn.execute(sa.text('CREATE INDEX ix_claims_text_folded_trgm ON claims USING gin (text_folded gin_trgm_ops)'))
+        savepoint.commit()
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+
+
 def downgrade() -> None:
-    op.execute('DROP INDEX IF EXISTS ix_claims_text_trgm')
+    op.execute('DROP INDEX IF EXISTS ix_claims_text_folded_trgm')
     for name in _CLAIM_INDEXES:
         op.drop_index(name, table_name='claims')
+    op.drop_index('ix_claim_tags_kind_value_created_stance', table_name='claim_tags')
     op.drop_index('ix_claim_tags_kind_value_claim', table_name='claim_tags')
     op.drop_table('claim_tags')
+    with op.batch_alter_table('claims') as batch_op:
+        batch_op.drop_column('text_folded')
