@@ -90,7 +90,7 @@ FILTERS: list[tuple[str, dict[str, str]]] = [
 
 def seed(db_url: str, n_claims: int) -> None:
     """Bulk insert through SQLAlchemy core: sources, articles (5 claims each), claims and claim_tags."""
-    from chipwatch.storage.claims import fold_text
+    from chipwatch.storage.claims import fold_text, tag_pairs
     from chipwatch.storage.db import open_database
     from chipwatch.storage.models import Article, Claim, ClaimTag, Source
     from sqlalchemy import insert, text
@@ -100,6 +100,14 @@ def seed(db_url: str, n_claims: int) -> None:
     now = datetime.now(UTC)
     span = timedelta(days=90)
     n_articles = max(1, n_claims // CLAIMS_PER_ARTICLE)
+
+    def article_of(claim: int) -> int:
+        return claim // CLAIMS_PER_ARTICLE % n_articles
+
+    def source_id(article: int) -> int:
+        # one article in 500 comes from source-rare: a filter that matches few rows
+        return SOURCES + 1 if article % 500 == 7 else article % SOURCES + 1
+
     with db.engine.begin() as conn:
         names = [f"source-{i}" for i in range(SOURCES)] + ["source-rare"]
         conn.execute(
@@ -116,8 +124,7 @@ def seed(db_url: str, n_claims: int) -> None:
                 [
                     {
                         "id": a + 1,
-                        # one article in 500 comes from source-rare: a filter that matches few rows
-                        "source_id": SOURCES + 1 if a % 500 == 7 else a % SOURCES + 1,
+                        "source_id": source_id(a),
                         "url": f"http://127.0.0.1:9/a/{a}",
                         "canonical_url": f"http://127.0.0.1:9/a/{a}",
                         "guid": str(a),
@@ -137,16 +144,16 @@ def seed(db_url: str, n_claims: int) -> None:
                 entities = sorted(set(rnd.choices(ENTITIES, k=rnd.randint(1, 3))))
                 topics = sorted(set(rnd.choices(TOPICS, k=rnd.randint(1, 2))))
                 score = round(rnd.random(), 3)
-                text = f"{entities[0]} " + " ".join(rnd.choices(WORDS, k=12)) + f" {rnd.randint(1, 99)}%"
+                sentence = f"{entities[0]} " + " ".join(rnd.choices(WORDS, k=12)) + f" {rnd.randint(1, 99)}%"
                 stance = rnd.choice(STANCES)
                 created = now - span + span * (c / n_claims)
                 claims.append(
                     {
                         "id": c + 1,
-                        "article_id": c // CLAIMS_PER_ARTICLE % n_articles + 1,
+                        "article_id": article_of(c) + 1,
                         "fingerprint": f"{c:064d}",
-                        "text": text,
-                        "text_folded": fold_text(text),
+                        "text": sentence,
+                        "text_folded": fold_text(sentence),
                         "language": rnd.choice(LANGUAGES),
                         "entities": entities,
                         "topics": topics,
@@ -160,8 +167,9 @@ def seed(db_url: str, n_claims: int) -> None:
                     }
                 )
                 same = {"claim_id": c + 1, "created_at": created, "stance": stance}
-                tags += [{**same, "kind": "entity", "value": e} for e in entities]
-                tags += [{**same, "kind": "topic", "value": t} for t in topics]
+                tags += [
+                    {**same, "kind": k, "value": v} for k, v in tag_pairs(entities, topics, source_id(article_of(c)))
+                ]
             conn.execute(insert(Claim), claims)
             conn.execute(insert(ClaimTag), tags)
         if conn.dialect.name == "postgresql":

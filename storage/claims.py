@@ -55,22 +55,29 @@ def fold_text(text: str) -> str:
 
 
 def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
-    """Index rows for the entity and topic filters, written in the claim's own transaction."""
+    """Index rows for the entity, topic and source filters, written in the claim's own transaction."""
     if not claim_ids:
         return
     found = session.execute(
-        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance).where(
-            Claim.id.in_(list(claim_ids))
-        )
+        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance, Article.source_id)
+        .join(Article, Claim.article_id == Article.id)
+        .where(Claim.id.in_(list(claim_ids)))
     )
     tags = [
-        {"claim_id": claim_id, "kind": kind, "value": str(value)[:100], "created_at": created, "stance": stance}
-        for claim_id, entities, topics, created, stance in found
-        for kind, values in (("entity", entities), ("topic", topics))
-        for value in sorted(set(values or []))
+        {"claim_id": claim_id, "kind": kind, "value": value, "created_at": created, "stance": stance}
+        for claim_id, entities, topics, created, stance, source_id in found
+        for kind, value in tag_pairs(entities, topics, source_id)
     ]
     if tags:
         session.execute(insert(ClaimTag), tags)
+
+
+def tag_pairs(entities: Sequence[str], topics: Sequence[str], source_id: int) -> list[tuple[str, str]]:
+    """(kind, value) rows of claim_tags for one claim: each distinct entity and topic, and its
+    source by id (names may be long; ids are short and never change)."""
+    pairs = [("entity", str(v)[:100]) for v in sorted(set(entities or []))]
+    pairs += [("topic", str(v)[:100]) for v in sorted(set(topics or []))]
+    return [*pairs, ("source", str(source_id))]
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,9 @@ class Claim(Base):
 
 
 class ClaimTag(Base):
-    """One (claim, entity) or (claim, topic) pair, written with the claim: the JSON lists on `claims`
-    cannot be indexed portably, this table can, so "claims about NVIDIA, newest first" is one index walk."""
+    """One (claim, entity), (claim, topic) or (claim, source id) pair, written with the claim: the JSON
+    lists on `claims` cannot be indexed portably, this table can, so "claims about NVIDIA, newest first"
+    is one index walk. The source row spares a join through articles that made the planner sort."""
 
     __tablename__ = "claim_tags"
     __table_args__ = (
@@ -104,7 +105,7 @@ class ClaimTag(Base):
     )
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic | source
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     # Copies of the claim's own values (claims never change once stored).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -81,7 +81,7 @@ def iter_claims(session: Session, flt: ClaimFilter, *, batch: int = 1000) -> Ite
 def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | None, Any]:
     """The filtered SELECT and the column to order and page by.
 
-    Entity and topic filters start from claim_tags' (kind, value, claim_id) index and page by its
+    Entity, topic and source filters start from claim_tags' (kind, value, claim_id) index and page by its
     claim_id, so the database reads exactly one page of index entries; other filters page by
     claims.id and use the (column, id) indexes of migration 0004.
     """
@@ -91,17 +91,18 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
         .join(Source, Article.source_id == Source.id)
     )
     key: Any = Claim.id
-    for kind, value in (("entity", flt.entity), ("topic", flt.topic)):
+    source_tag = None
+    if flt.source:
+        source_id = session.scalar(select(Source.id).where(Source.name == flt.source))
+        if source_id is None:
+            return None, key
+        source_tag = str(source_id)
+    for kind, value in (("entity", flt.entity), ("topic", flt.topic), ("source", source_tag)):
         if value:
             tag = aliased(ClaimTag)
             stmt = stmt.join(tag, (tag.claim_id == Claim.id) & (tag.kind == kind) & (tag.value == value))
             if key is Claim.id:
                 key = tag.claim_id
-    if flt.source:
-        source_id = session.scalar(select(Source.id).where(Source.name == flt.source))
-        if source_id is None:
-            return None, key
-        stmt = stmt.where(Article.source_id == source_id)
     if flt.stance:
         stmt = stmt.where(Claim.stance == flt.stance)
     if flt.language:
@@ -181,7 +182,7 @@ def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) 
 
 
 def known_values(session: Session, kind: str, limit: int = 200) -> list[str]:
-    """Distinct entity or topic names seen, for the filter pickers.
+    """Distinct entity or topic names seen (kind `entity` or `topic`), for the filter pickers.
 
     A loose index scan: each step seeks the next larger value in the (kind, value, claim_id) index,
     so the cost grows with the number of distinct names, not with the number of claims (SELECT

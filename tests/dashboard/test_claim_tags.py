@@ -82,7 +82,7 @@ def test_migration_backfills_tags_for_claims_stored_before_it(tmp_path: Path) ->
     engine.dispose()
     db = open_database(url)  # upgrades to head, running 0004's backfill
     try:
-        assert _tags(db) == {(1, "entity", "NVIDIA"), (1, "entity", "TSMC"), (1, "topic", "capex")}
+        assert _tags(db) == {(1, "entity", "NVIDIA"), (1, "entity", "TSMC"), (1, "topic", "capex"), (1, "source", "1")}
         with db.session() as s:
             assert [r.claim.id for r in list_claims(s, ClaimFilter(entity="TSMC")).rows] == [1]
             assert [r.claim.id for r in list_claims(s, ClaimFilter(q="capex up")).rows] == [1]  # folded text backfilled

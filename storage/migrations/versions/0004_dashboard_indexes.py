@@ -49,11 +49,14 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """Tags and folded text for claims stored before this revision, in id batches to bound memory.
-    Same rules as storage.claims.add_claims (casefold; one tag per distinct entity and topic)."""
+    Same rules as storage.claims.add_claims (casefold; tag_pairs)."""
+    from chipwatch.storage.claims import fold_text, tag_pairs
+
     conn = op.get_bind()
     claims = sa.table(
         'claims',
         sa.column('id', sa.Integer),
+        sa.column('article_id', sa.Integer),
         sa.column('text', sa.Text),
         sa.column('text_folded', sa.Text),
         sa.column('entities', sa.JSON),
@@ -61,6 +64,7 @@ def _backfill() -> None:
         sa.column('created_at'),  # untyped: passed through to claim_tags exactly as stored
         sa.column('stance', sa.String),
     )
+    articles = sa.table('articles', sa.column('id', sa.Integer), sa.column('source_id', sa.Integer))
     tags = sa.table(
         'claim_tags', sa.column('claim_id'), sa.column('kind'), sa.column('value'), sa.column('created_at'),
         sa.column('stance'),
@@ -68,7 +72,11 @@ def _backfill() -> None:
     last = 0
     while True:
         batch = conn.execute(
-            sa.select(claims.c.id, claims.c.text, claims.c.entities, claims.c.topics, claims.c.created_at, claims.c.stance)
+            sa.select(
+                claims.c.id, claims.c.text, claims.c.entities, claims.c.topics, claims.c.created_at, claims.c.stance,
+                articles.c.source_id,
+            )
+            .join(articles, claims.c.article_id == articles.c.id)
             .where(claims.c.id > last)
             .order_by(claims.c.id)
             .limit(2000)
@@ -76,18 +84,17 @@ def _backfill() -> None:
         if not batch:
             return
         rows = []
-        for claim_id, text, entities, topics, created_at, stance in batch:
-            for kind, values in (('entity', entities), ('topic', topics)):
-                if isinstance(values, str):
-                    values = json.loads(values)
-                for value in sorted(set(values or [])):
-                    rows.append({'claim_id': claim_id, 'kind': kind, 'value': str(value)[:100],
-                                 'created_at': created_at, 'stance': stance})
+        for claim_id, _text, entities, topics, created_at, stance, source_id in batch:
+            entities = json.loads(entities) if isinstance(entities, str) else entities
+            topics = json.loads(topics) if isinstance(topics, str) else topics
+            for kind, value in tag_pairs(entities or [], topics or [], source_id):
+                rows.append({'claim_id': claim_id, 'kind': kind, 'value': value, 'created_at': created_at,
+                             'stance': stance})
         if rows:
             conn.execute(tags.insert(), rows)
         conn.execute(
             claims.update().where(claims.c.id == sa.bindparam('cid')).values(text_folded=sa.bindparam('folded')),
-            [{'cid': cid, 'folded': text.casefold()} for cid, text, *_ in batch],
+            [{'cid': row[0], 'folded': fold_text(row[1])} for row in batch],
         )
         last = batch[-1][0]
 
