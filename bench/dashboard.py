@@ -89,10 +89,11 @@ FILTERS: list[tuple[str, dict[str, str]]] = [
 
 
 def seed(db_url: str, n_claims: int) -> None:
-    """Bulk insert through SQLAlchemy core: sources, articles (5 claims each), claims and claim_tags."""
+    """Bulk insert through SQLAlchemy core: sources, articles (5 claims each), claims, claim_tags and
+    claim_search, filled exactly as storage.claims.add_claims fills them."""
     from chipwatch.storage.claims import fold_text, tag_pairs
     from chipwatch.storage.db import open_database
-    from chipwatch.storage.models import Article, Claim, ClaimTag, Source
+    from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag, Source
     from sqlalchemy import insert, text
 
     rnd = random.Random(8)
@@ -139,7 +140,7 @@ def seed(db_url: str, n_claims: int) -> None:
                 ],
             )
         for start in range(0, n_claims, 5000):
-            claims, tags = [], []
+            claims, tags, search = [], [], []
             for c in range(start, min(start + 5000, n_claims)):
                 entities = sorted(set(rnd.choices(ENTITIES, k=rnd.randint(1, 3))))
                 topics = sorted(set(rnd.choices(TOPICS, k=rnd.randint(1, 2))))
@@ -153,7 +154,6 @@ def seed(db_url: str, n_claims: int) -> None:
                         "article_id": article_of(c) + 1,
                         "fingerprint": f"{c:064d}",
                         "text": sentence,
-                        "text_folded": fold_text(sentence),
                         "language": rnd.choice(LANGUAGES),
                         "entities": entities,
                         "topics": topics,
@@ -167,11 +167,13 @@ def seed(db_url: str, n_claims: int) -> None:
                     }
                 )
                 same = {"claim_id": c + 1, "created_at": created, "stance": stance}
+                search.append({"claim_id": c + 1, "folded": fold_text(sentence)})
                 tags += [
                     {**same, "kind": k, "value": v} for k, v in tag_pairs(entities, topics, source_id(article_of(c)))
                 ]
             conn.execute(insert(Claim), claims)
             conn.execute(insert(ClaimTag), tags)
+            conn.execute(insert(ClaimSearch), search)
         if conn.dialect.name == "postgresql":
             for table in ("sources", "articles", "claims"):
                 conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chipwatch.storage.models import Article, Claim, ClaimTag, Source
+from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag, Source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 from sqlalchemy import insert, select
@@ -30,7 +30,6 @@ def add_claims(
             "article_id": article_id,
             "fingerprint": claim_fingerprint(article_key, c["text"]),
             "text": c["text"],
-            "text_folded": fold_text(c["text"]),
             "language": language,
             "entities": c["entities"],
             "topics": c["topics"],
@@ -55,21 +54,23 @@ def fold_text(text: str) -> str:
 
 
 def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
-    """Index rows for the entity, topic and source filters, written in the claim's own transaction."""
+    """Index rows for the entity, topic and source filters and for search, in the claim's own transaction."""
     if not claim_ids:
         return
     found = session.execute(
-        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance, Article.source_id)
+        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance, Article.source_id, Claim.text)
         .join(Article, Claim.article_id == Article.id)
         .where(Claim.id.in_(list(claim_ids)))
     )
+    found = found.all()
     tags = [
         {"claim_id": claim_id, "kind": kind, "value": value, "created_at": created, "stance": stance}
-        for claim_id, entities, topics, created, stance, source_id in found
+        for claim_id, entities, topics, created, stance, source_id, _text in found
         for kind, value in tag_pairs(entities, topics, source_id)
     ]
     if tags:
         session.execute(insert(ClaimTag), tags)
+    session.execute(insert(ClaimSearch), [{"claim_id": row[0], "folded": fold_text(row[-1])} for row in found])
 
 
 def tag_pairs(entities: Sequence[str], topics: Sequence[str], source_id: int) -> list[tuple[str, str]]:

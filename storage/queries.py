@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from chipwatch.storage.models import Alert, Article, Claim, ClaimTag, Source
+from chipwatch.storage.claims import fold_text
+from chipwatch.storage.models import Alert, Article, Claim, ClaimSearch, ClaimTag, Source
 from sqlalchemy import Date, Select, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -116,10 +117,11 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
     if flt.until is not None:
         stmt = stmt.where(Claim.created_at < flt.until)
     if flt.q:
-        # Both sides casefolded (storage.claims.fold_text), so a plain LIKE is case-insensitive on
+        # Both sides casefolded (fold_text), so a plain LIKE is case-insensitive on
         # SQLite and PostgreSQL alike, and PostgreSQL can use the pg_trgm index of migration 0004.
-        pattern = f"%{_escape_like(flt.q.casefold())}%"
-        stmt = stmt.where(Claim.text_folded.like(pattern, escape="\\"))
+        pattern = f"%{_escape_like(fold_text(flt.q))}%"
+        search = aliased(ClaimSearch)
+        stmt = stmt.join(search, search.claim_id == Claim.id).where(search.folded.like(pattern, escape="\\"))
     return stmt, key
 
 

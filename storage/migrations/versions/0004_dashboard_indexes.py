@@ -1,4 +1,4 @@
-"""dashboard: claim_tags (entity/topic per claim, backfilled), claims.text_folded, per-filter indexes
+"""dashboard: claim_tags and claim_search (backfilled), per-filter claim indexes
 
 Revision ID: 0004
 Revises: 0001
@@ -26,7 +26,13 @@ _CLAIM_INDEXES = {
 
 
 def upgrade() -> None:
-    op.add_column('claims', sa.Column('text_folded', sa.Text(), nullable=True))
+    op.create_table(
+        'claim_search',
+        sa.Column('claim_id', sa.Integer(), nullable=False),
+        sa.Column('folded', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('claim_id'),
+    )
     op.create_table(
         'claim_tags',
         sa.Column('claim_id', sa.Integer(), nullable=False),
@@ -48,7 +54,7 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Tags and folded text for claims stored before this revision, in id batches to bound memory.
+    """Tags and search rows for claims stored before this revision, in id batches to bound memory.
     Same rules as storage.claims.add_claims (casefold; tag_pairs)."""
     from chipwatch.storage.claims import fold_text, tag_pairs
 
@@ -58,13 +64,13 @@ def _backfill() -> None:
         sa.column('id', sa.Integer),
         sa.column('article_id', sa.Integer),
         sa.column('text', sa.Text),
-        sa.column('text_folded', sa.Text),
         sa.column('entities', sa.JSON),
         sa.column('topics', sa.JSON),
         sa.column('created_at'),  # untyped: passed through to claim_tags exactly as stored
         sa.column('stance', sa.String),
     )
     articles = sa.table('articles', sa.column('id', sa.Integer), sa.column('source_id', sa.Integer))
+    search = sa.table('claim_search', sa.column('claim_id'), sa.column('folded'))
     tags = sa.table(
         'claim_tags', sa.column('claim_id'), sa.column('kind'), sa.column('value'), sa.column('created_at'),
         sa.column('stance'),
@@ -92,10 +98,7 @@ def _backfill() -> None:
                              'stance': stance})
         if rows:
             conn.execute(tags.insert(), rows)
-        conn.execute(
-            claims.update().where(claims.c.id == sa.bindparam('cid')).values(text_folded=sa.bindparam('folded')),
-            [{'cid': row[0], 'folded': fold_text(row[1])} for row in batch],
-        )
+        conn.execute(search.insert(), [{'claim_id': row[0], 'folded': fold_text(row[1])} for row in batch])
         last = batch[-1][0]
 
 
@@ -112,18 +115,18 @@ def _trigram_index() -> None:
     savepoint = conn.begin_nested()
     try:
         conn.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
-        conn.execute(sa.text('CREATE INDEX ix_claims_text_folded_trgm ON claims USING gin (text_folded gin_trgm_ops)'))
+        conn.execute(
+            sa.text('CREATE INDEX ix_claim_search_folded_trgm ON claim_search USING gin (folded gin_trgm_ops)')
+        )
         savepoint.commit()
     except sa.exc.DBAPIError:
         savepoint.rollback()
 
 
 def downgrade() -> None:
-    op.execute('DROP INDEX IF EXISTS ix_claims_text_folded_trgm')
+    op.drop_table('claim_search')
     for name in _CLAIM_INDEXES:
         op.drop_index(name, table_name='claims')
     op.drop_index('ix_claim_tags_kind_value_created_stance', table_name='claim_tags')
     op.drop_index('ix_claim_tags_kind_value_claim', table_name='claim_tags')
     op.drop_table('claim_tags')
-    with op.batch_alter_table('claims') as batch_op:
-        batch_op.drop_column('text_folded')
