@@ -120,8 +120,13 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
         # Both sides casefolded (fold_text), so a plain LIKE is case-insensitive on
         # SQLite and PostgreSQL alike, and PostgreSQL can use the pg_trgm index of migration 0004.
         pattern = f"%{_escape_like(fold_text(flt.q))}%"
-        search = aliased(ClaimSearch)
-        stmt = stmt.join(search, search.claim_id == Claim.id).where(search.folded.like(pattern, escape="\\"))
+        matches = ClaimSearch.folded.like(pattern, escape="\\")
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite would walk claims newest first and probe claim_search per row: a search matching
+            # nothing then reads the wide claims table. IN (subquery) makes it scan the narrow table.
+            stmt = stmt.where(Claim.id.in_(select(ClaimSearch.claim_id).where(matches)))
+        else:
+            stmt = stmt.join(ClaimSearch, ClaimSearch.claim_id == Claim.id).where(matches)
     return stmt, key
 
 
