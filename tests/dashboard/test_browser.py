@@ -22,7 +22,8 @@ from chipwatch.storage.db import open_database
 
 from .conftest import XSS_TEXT, Corpus, seed_corpus
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's browser; CHIPWATCH_TEST_CHROMIUM points elsewhere only to test the missing-browser rule.
+CHROMIUM = os.environ.get("CHIPWATCH_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
