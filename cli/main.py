@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect",
         help="the Prefect server's own database (created if missing)",
     )
+
+    sv = sub.add_parser("serve", help="dashboard, JSON API and Atom feed")
+    sv.add_argument("--config", required=True)
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (not loopback: needs a token)")
+    sv.add_argument("--port", type=int, default=8000)
     return p
 
 
@@ -121,6 +126,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             port=args.port,
             prefect_db=args.prefect_database,
         )
+    if args.verb == "serve":
+        from chipwatch.serve_cmd import serve
+
+        return serve(args.config, host=args.host, port=args.port)
 
     from chipwatch.settings import load_settings
     from chipwatch.storage.db import open_database

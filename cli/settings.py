@@ -287,11 +287,18 @@ class HttpSettings(_Strict):
         return value if isinstance(value, timedelta) else parse_duration(value)
 
 
+class DashboardSettings(_Strict):
+    # Required to serve on any address but loopback; CHIPWATCH_TOKEN overrides it.
+    token: str | None = Field(default=None, min_length=16)
+    page_size: int = Field(default=50, ge=1, le=500)
+
+
 class Settings(_Strict):
     database: str = "sqlite:///chipwatch.db"
     sources: list[SourceConfig] = Field(default_factory=list)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

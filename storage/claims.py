@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from chipwatch.storage.models import Article, Claim, Source
+from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag, Source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 
@@ -44,7 +44,42 @@ def add_claims(
         }
         for c in claims
     ]
-    return insert_ignore(session, Claim, rows, ["fingerprint"])
+    new_ids = insert_ignore(session, Claim, rows, ["fingerprint"])
+    _add_tags(session, new_ids)
+    return new_ids
+
+
+def fold_text(text: str) -> str:
+    """The search form of a claim's text (free-text queries are folded the same way)."""
+    return text.casefold()
+
+
+def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
+    """Index rows for the entity, topic and source filters and for search, in the claim's own transaction."""
+    if not claim_ids:
+        return
+    found = session.execute(
+        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance, Article.source_id, Claim.text)
+        .join(Article, Claim.article_id == Article.id)
+        .where(Claim.id.in_(list(claim_ids)))
+    )
+    found = found.all()
+    tags = [
+        {"claim_id": claim_id, "kind": kind, "value": value, "created_at": created, "stance": stance}
+        for claim_id, entities, topics, created, stance, source_id, _text in found
+        for kind, value in tag_pairs(entities, topics, source_id)
+    ]
+    if tags:
+        session.execute(insert(ClaimTag), tags)
+    session.execute(insert(ClaimSearch), [{"claim_id": row[0], "folded": fold_text(row[-1])} for row in found])
+
+
+def tag_pairs(entities: Sequence[str], topics: Sequence[str], source_id: int) -> list[tuple[str, str]]:
+    """(kind, value) rows of claim_tags for one claim: each distinct entity and topic, and its
+    source by id (names may be long; ids are short and never change)."""
+    pairs = [("entity", str(v)[:100]) for v in sorted(set(entities or []))]
+    pairs += [("topic", str(v)[:100]) for v in sorted(set(topics or []))]
+    return [*pairs, ("source", str(source_id))]
 
 
 @dataclass(frozen=True)

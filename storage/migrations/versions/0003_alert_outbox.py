@@ -1,7 +1,7 @@
 """alert outbox: sending leases, kinds and formats, digest items
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa

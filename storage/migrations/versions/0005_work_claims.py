@@ -1,7 +1,7 @@
 """work claims: leases on articles so several workers never process the same one
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-25 14:15:00
 """
 

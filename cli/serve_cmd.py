@@ -1,0 +1,57 @@
+"""`chipwatch serve`: the dashboard, JSON API and Atom feed under uvicorn.
+
+Loopback by default. Any other address serves data to the network, so it needs an access token
+(`dashboard: {token: ...}` in the config, or CHIPWATCH_TOKEN) and refuses to start without one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from chipwatch.settings import ConfigError, load_settings
+
+
+def resolve_token(config_token: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """CHIPWATCH_TOKEN wins over the config file; empty means unset."""
+    env = os.environ if environ is None else environ
+    return (env.get("CHIPWATCH_TOKEN") or "").strip() or config_token or None
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse a non-loopback address without a token (ConfigError: the CLI exits 2 with the message)."""
+    from chipwatch.dashboard.security import is_loopback
+
+    if not is_loopback(host) and not token:
+        raise ConfigError(
+            f"serving on {host} exposes the dashboard beyond this machine; set `dashboard: {{token: ...}}` "
+            "in the config or CHIPWATCH_TOKEN (16+ characters), or bind to 127.0.0.1"
+        )
+    if token is not None and len(token) < 16:
+        raise ConfigError("the dashboard token is shorter than 16 characters; use a long random value")
+
+
+def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Open the database (migrating it), build the app, serve until interrupted."""
+    import uvicorn
+
+    from chipwatch.dashboard import create_app
+    from chipwatch.redact import mask_url
+    from chipwatch.storage.db import open_database
+
+    settings = load_settings(config)
+    token = resolve_token(settings.dashboard.token)
+    check_bind(host, token)
+    db = open_database(settings.database)
+    try:
+        app = create_app(db, token=token, page_size=settings.dashboard.page_size)
+        shown = f"[{host}]" if ":" in host else host
+        print(
+            f"chipwatch: serving {mask_url(settings.database)} on http://{shown}:{port}/"
+            + (" (token required)" if token else ""),
+            file=sys.stderr,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    finally:
+        db.dispose()
+    return 0

@@ -1,0 +1,74 @@
+"""Claims as CSV, safe to open in a spreadsheet.
+
+A cell starting with = + - @ (or tab / carriage return) is read as a formula by Excel, LibreOffice
+and Google Sheets; article text is hostile, so such cells get a leading apostrophe (OWASP advice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from chipwatch.dashboard.serialize import iso
+from chipwatch.storage.queries import ClaimRow
+
+COLUMNS = (
+    "id",
+    "created_at",
+    "published",
+    "source",
+    "language",
+    "stance",
+    "score",
+    "notable",
+    "entities",
+    "topics",
+    "quantities",
+    "text",
+    "why",
+    "article_title",
+    "article_url",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """The cell text, with a leading apostrophe when a spreadsheet would take it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _cells(row: ClaimRow) -> list[object]:
+    c = row.claim
+    return [
+        c.id,
+        iso(c.created_at),
+        iso(row.published),
+        row.source,
+        c.language,
+        c.stance,
+        f"{c.score:.3f}",
+        "yes" if c.notable else "no",
+        "; ".join(c.entities),
+        "; ".join(c.topics),
+        "; ".join(q.get("text", json.dumps(q, ensure_ascii=False)) for q in c.quantities),
+        c.text,
+        "; ".join(c.why),
+        row.article_title,
+        row.article_url,
+    ]
+
+
+def csv_lines(rows: Iterable[ClaimRow]) -> Iterator[str]:
+    """The header and one line per claim, streamed (the export can be large)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + buf.getvalue()  # BOM: spreadsheets then read the CJK text as UTF-8
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([neutralise(v) for v in _cells(row)])
+        yield buf.getvalue()

@@ -1,0 +1,137 @@
+"""Query parameters of the claims views, parsed once for pages, API, feed and CSV alike.
+
+Everything arrives as text (an HTML form sends empty strings for unset fields), so parsing is done
+here rather than by FastAPI's typing: a bad value becomes one FilterError naming the parameter and
+the fix, shown on the page or returned as a 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import Query
+
+from chipwatch.storage.queries import STANCES, ClaimFilter
+
+MAX_LIMIT = 500
+_RELATIVE = re.compile(r"^(\d{1,4})([hd])$")
+
+
+class FilterError(ValueError):
+    """A query parameter that cannot be used; the message names it and says what is accepted."""
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    """The raw parameters as given (kept for links and forms) plus their parsed form."""
+
+    raw: dict[str, str]
+    filter: ClaimFilter
+    limit: int
+    before_id: int | None
+
+
+def claim_params(
+    entity: str | None = Query(None, description="canonical entity name, e.g. NVIDIA"),
+    topic: str | None = Query(None, description="topic, e.g. inference"),
+    stance: str | None = Query(None, description="bullish, bearish or neutral"),
+    language: str | None = Query(None, description="language code: zh, ja, en, ..."),
+    source: str | None = Query(None, description="source name from the config"),
+    min_score: str | None = Query(None, description="lowest score, 0 to 1"),
+    since: str | None = Query(None, description="ISO date/time, or relative: 24h, 7d"),
+    until: str | None = Query(None, description="ISO date/time (exclusive)"),
+    q: str | None = Query(None, description="text the claim contains"),
+    limit: str | None = Query(None, description=f"page size, 1 to {MAX_LIMIT}"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+) -> dict[str, str]:
+    """FastAPI dependency: the non-empty parameters as strings (documents them in /openapi.json)."""
+    given = dict(
+        entity=entity,
+        topic=topic,
+        stance=stance,
+        language=language,
+        source=source,
+        min_score=min_score,
+        since=since,
+        until=until,
+        q=q,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {k: v.strip() for k, v in given.items() if v is not None and v.strip()}
+
+
+def parse_claim_query(raw: dict[str, str], *, default_limit: int = 50, now: datetime | None = None) -> ClaimQuery:
+    """Turn raw parameters into a ClaimFilter, a page size and a position; raises FilterError."""
+    stance = raw.get("stance")
+    if stance and stance not in STANCES:
+        raise FilterError(f"stance {stance!r} is not known; use one of {', '.join(STANCES)}")
+    min_score = None
+    if "min_score" in raw:
+        try:
+            min_score = float(raw["min_score"])
+        except ValueError:
+            raise FilterError(f"min_score {raw['min_score']!r} is not a number; use a value from 0 to 1") from None
+        if not 0.0 <= min_score <= 1.0:
+            raise FilterError(f"min_score {min_score} is out of range; use a value from 0 to 1")
+    limit = default_limit
+    if "limit" in raw:
+        if not raw["limit"].isdigit() or not 1 <= int(raw["limit"]) <= MAX_LIMIT:
+            raise FilterError(f"limit {raw['limit']!r} is not allowed; use a whole number from 1 to {MAX_LIMIT}")
+        limit = int(raw["limit"])
+    flt = ClaimFilter(
+        entity=raw.get("entity"),
+        topic=raw.get("topic"),
+        stance=stance,
+        language=raw.get("language"),
+        source=raw.get("source"),
+        min_score=min_score,
+        since=parse_time("since", raw.get("since"), now),
+        until=parse_time("until", raw.get("until"), now),
+        q=raw.get("q", "")[:200] or None,
+    )
+    return ClaimQuery(raw, flt, limit, decode_cursor(raw.get("cursor")))
+
+
+def parse_time(name: str, value: str | None, now: datetime | None = None) -> datetime | None:
+    """ISO date or date-time (UTC when no offset is given), or `24h` / `7d` before now."""
+    if not value:
+        return None
+    match = _RELATIVE.match(value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        span = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+        return (now or datetime.now(UTC)) - span
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            raise FilterError(
+                f"{name} {value!r} is not a time; write 2026-11-25, 2026-11-25T08:00Z, 24h or 7d"
+            ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def encode_cursor(before_id: int | None) -> str | None:
+    """An opaque position: clients pass it back, they should not build it."""
+    if before_id is None:
+        return None
+    return base64.urlsafe_b64encode(f"c{before_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith("c") and text[1:].isdigit():
+            return int(text[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise FilterError("cursor is not one this server gave out; pass next_cursor from the previous page unchanged")

@@ -1,0 +1,245 @@
+"""Read-only queries behind the dashboard, the JSON API, the Atom feed and the CSV export.
+
+Lists are newest first (claim id descending) with keyset pagination: a page is "the next `limit`
+rows with id below the last one seen", so page 500 costs what page 1 costs, and new claims
+arriving between requests never shift or repeat rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Select, cast, func, select
+from sqlalchemy.orm import Session, aliased
+
+from chipwatch.storage.claims import fold_text
+from chipwatch.storage.models import Alert, Article, Claim, ClaimSearch, ClaimTag, Source
+
+STANCES = ("bullish", "bearish", "neutral")
+ALERT_STATES = ("pending", "sent", "failed", "dead")
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Every filter is optional; set ones combine with AND."""
+
+    entity: str | None = None
+    topic: str | None = None
+    stance: str | None = None
+    language: str | None = None
+    source: str | None = None
+    min_score: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str | None = None
+    notable: bool | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A claim with where it came from: the `/api/claims` item."""
+
+    claim: Claim
+    article_url: str
+    article_title: str | None
+    source: str
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    rows: list[ClaimRow]
+    next_before: int | None  # pass as `before_id` for the next page; None on the last page
+
+
+def list_claims(session: Session, flt: ClaimFilter, *, limit: int = 50, before_id: int | None = None) -> ClaimPage:
+    """One page of claims matching `flt`, newest first, starting below `before_id`."""
+    stmt, key = _claims_query(session, flt)
+    if stmt is None:
+        return ClaimPage([], None)
+    if before_id is not None:
+        stmt = stmt.where(key < before_id)
+    rows = [ClaimRow(*r) for r in session.execute(stmt.order_by(key.desc()).limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ClaimPage(rows, rows[-1].claim.id if more and rows else None)
+
+
+def iter_claims(session: Session, flt: ClaimFilter, *, batch: int = 1000) -> Iterator[ClaimRow]:
+    """Every claim matching `flt`, newest first, fetched page by page (for exports)."""
+    before: int | None = None
+    while True:
+        page = list_claims(session, flt, limit=batch, before_id=before)
+        yield from page.rows
+        if page.next_before is None:
+            return
+        before = page.next_before
+        session.expunge_all()  # keep memory flat over a long export
+
+
+def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | None, Any]:
+    """The filtered SELECT and the column to order and page by.
+
+    Entity, topic and source filters start from claim_tags' (kind, value, claim_id) index and page by its
+    claim_id, so the database reads exactly one page of index entries; other filters page by
+    claims.id and use the (column, id) indexes of migration 0006.
+    """
+    stmt = (
+        select(Claim, Article.url, Article.title, Source.name, Article.published)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+    )
+    key: Any = Claim.id
+    source_tag = None
+    if flt.source:
+        source_id = session.scalar(select(Source.id).where(Source.name == flt.source))
+        if source_id is None:
+            return None, key
+        source_tag = str(source_id)
+    for kind, value in (("entity", flt.entity), ("topic", flt.topic), ("source", source_tag)):
+        if value:
+            tag = aliased(ClaimTag)
+            stmt = stmt.join(tag, (tag.claim_id == Claim.id) & (tag.kind == kind) & (tag.value == value))
+            if key is Claim.id:
+                key = tag.claim_id
+    if flt.stance:
+        stmt = stmt.where(Claim.stance == flt.stance)
+    if flt.language:
+        stmt = stmt.where(Claim.language == flt.language)
+    if flt.min_score is not None:
+        stmt = stmt.where(Claim.score >= flt.min_score)
+    if flt.notable is not None:
+        stmt = stmt.where(Claim.notable.is_(flt.notable))
+    if flt.since is not None:
+        stmt = stmt.where(Claim.created_at >= flt.since)
+    if flt.until is not None:
+        stmt = stmt.where(Claim.created_at < flt.until)
+    if flt.q:
+        # Both sides casefolded (fold_text), so a plain LIKE is case-insensitive on
+        # SQLite and PostgreSQL alike, and PostgreSQL can use the pg_trgm index of migration 0006.
+        pattern = f"%{_escape_like(fold_text(flt.q))}%"
+        matches = ClaimSearch.folded.like(pattern, escape="\\")
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite would walk claims newest first and probe claim_search per row: a search matching
+            # nothing then reads the wide claims table. IN (subquery) makes it scan the narrow table.
+            stmt = stmt.where(Claim.id.in_(select(ClaimSearch.claim_id).where(matches)))
+        else:
+            stmt = stmt.join(ClaimSearch, ClaimSearch.claim_id == Claim.id).where(matches)
+    return stmt, key
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    article: Article
+    source: str
+    claims: list[Claim]
+
+
+def article_with_claims(session: Session, article_id: int) -> ArticleView | None:
+    """An article, its source name and its claims in id order; None when there is no such article."""
+    found = session.execute(
+        select(Article, Source.name).join(Source, Article.source_id == Source.id).where(Article.id == article_id)
+    ).first()
+    if found is None:
+        return None
+    claims = list(session.scalars(select(Claim).where(Claim.article_id == article_id).order_by(Claim.id)))
+    return ArticleView(found[0], found[1], claims)
+
+
+@dataclass(frozen=True)
+class DailyCount:
+    day: date
+    stance: str
+    count: int
+
+
+def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[DailyCount]:
+    """Claims per UTC day and stance naming `entity` since `since`, oldest day first.
+    Reads only claim_tags' (kind, value, created_at, stance) index."""
+    if session.get_bind().dialect.name == "postgresql":
+        day: Any = cast(func.timezone("UTC", ClaimTag.created_at), Date)
+    else:
+        day = func.date(ClaimTag.created_at)  # SQLite stores UTC text: date() takes its first 10 characters
+    stmt = (
+        select(day, ClaimTag.stance, func.count())
+        .where(ClaimTag.kind == "entity", ClaimTag.value == entity, ClaimTag.created_at >= since)
+        .group_by(day, ClaimTag.stance)
+        .order_by(day)
+    )
+    return [DailyCount(_as_date(d), stance, n) for d, stance, n in session.execute(stmt)]
+
+
+def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) -> list[ClaimRow]:
+    """The newest notable claims about `entity` that carry quantities: the numbers worth watching."""
+    out: list[ClaimRow] = []
+    before: int | None = None
+    while len(out) < limit:
+        page = list_claims(session, ClaimFilter(entity=entity, notable=True), limit=limit * 3, before_id=before)
+        out += [r for r in page.rows if r.claim.quantities]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    return out[:limit]
+
+
+def known_values(session: Session, kind: str, limit: int = 200) -> list[str]:
+    """Distinct entity or topic names seen (kind `entity` or `topic`), for the filter pickers.
+
+    A loose index scan: each step seeks the next larger value in the (kind, value, claim_id) index,
+    so the cost grows with the number of distinct names, not with the number of claims (SELECT
+    DISTINCT read every tag row: ~30 ms per call at 100k claims).
+    """
+    out: list[str] = []
+    step = select(func.min(ClaimTag.value)).where(ClaimTag.kind == kind)
+    while len(out) < limit:
+        value = session.scalar(step.where(ClaimTag.value > out[-1]) if out else step)
+        if value is None:
+            break
+        out.append(value)
+    return out
+
+
+def source_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Source.name).order_by(Source.name)))
+
+
+def list_alerts(
+    session: Session, *, state: str | None = None, limit: int = 100, before_id: int | None = None
+) -> tuple[list[Alert], int | None]:
+    """Alerts newest first, optionally of one state; returns the rows and the next `before_id`."""
+    stmt = select(Alert).order_by(Alert.id.desc()).limit(limit + 1)
+    if state:
+        stmt = stmt.where(Alert.state == state)
+    if before_id is not None:
+        stmt = stmt.where(Alert.id < before_id)
+    rows = list(session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if more and rows else None
+
+
+def alert_counts(session: Session) -> dict[str, int]:
+    """Alerts per state, every state present (zero when none)."""
+    counts = dict.fromkeys(ALERT_STATES, 0)
+    counts.update(dict(session.execute(select(Alert.state, func.count()).group_by(Alert.state)).all()))
+    return counts
+
+
+def database_answers(session: Session) -> bool:
+    """True when a trivial query succeeds (for /healthz)."""
+    return session.scalar(select(1)) == 1
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
