@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chipwatch.redact import mask_url
-from chipwatch.storage.models import Alert, Claim
+from chipwatch.storage.models import Alert
 from chipwatch.storage.queries import ArticleView, ClaimRow
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def claim_dict(claim: Claim) -> dict[str, Any]:
-    """A stored claim in the `analyze --json` claim shape plus its ids and time."""
-    return {
-        "id": claim.id,
-        "article_id": claim.article_id,
-        "text": claim.text,
-        "language": claim.language,
-        "entities": claim.entities,
-        "topics": claim.topics,
-        "stance": claim.stance,
-        "quantities": claim.quantities,
-        "score": claim.score,
-        "notable": claim.notable,
-        "why": claim.why,
-        "created_at": iso(claim.created_at),
-    }
+from chipwatch.storage.records import claim_record, claim_with_article, iso
 
 
 def claim_row_dict(row: ClaimRow) -> dict[str, Any]:
     """A `/api/claims` item: the claim plus article_url, article_title, source, published."""
-    return {
-        **claim_dict(row.claim),
-        "article_url": row.article_url,
-        "article_title": row.article_title,
-        "source": row.source,
-        "published": iso(row.published),
-    }
+    return claim_with_article(
+        row.claim,
+        article_url=row.article_url,
+        article_title=row.article_title,
+        source=row.source,
+        published=row.published,
+    )
 
 
 def article_dict(view: ArticleView) -> dict[str, Any]:
@@ -57,7 +35,7 @@ def article_dict(view: ArticleView) -> dict[str, Any]:
         "status": a.status,
         "error": a.error,
         "text": a.text,
-        "claims": [claim_dict(c) for c in view.claims],
+        "claims": [claim_record(c) for c in view.claims],
     }
 
 

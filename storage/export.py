@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Alert, Article, Claim, Source
+from chipwatch.storage.records import claim_with_article, iso
 
 KINDS = ("claims", "articles", "alerts")
 
@@ -24,24 +24,7 @@ def export_rows(session: Session, kind: str, batch: int = 1000) -> Iterator[dict
             .order_by(Claim.id)
         )
         for claim, url, title, source, published in session.execute(stmt.execution_options(yield_per=batch)):
-            yield {
-                "id": claim.id,
-                "article_id": claim.article_id,
-                "text": claim.text,
-                "language": claim.language,
-                "entities": claim.entities,
-                "topics": claim.topics,
-                "stance": claim.stance,
-                "quantities": claim.quantities,
-                "score": claim.score,
-                "notable": claim.notable,
-                "why": claim.why,
-                "created_at": _iso(claim.created_at),
-                "article_url": url,
-                "article_title": title,
-                "source": source,
-                "published": _iso(published),
-            }
+            yield claim_with_article(claim, article_url=url, article_title=title, source=source, published=published)
     elif kind == "articles":
         stmt = select(Article, Source.name).join(Source, Article.source_id == Source.id).order_by(Article.id)
         for art, source in session.execute(stmt.execution_options(yield_per=batch)):
@@ -53,8 +36,8 @@ def export_rows(session: Session, kind: str, batch: int = 1000) -> Iterator[dict
                 "guid": art.guid,
                 "title": art.title,
                 "language": art.language,
-                "published": _iso(art.published),
-                "fetched_at": _iso(art.fetched_at),
+                "published": iso(art.published),
+                "fetched_at": iso(art.fetched_at),
                 "status": art.status,
                 "error": art.error,
                 "text": art.text,
@@ -71,12 +54,8 @@ def export_rows(session: Session, kind: str, batch: int = 1000) -> Iterator[dict
                 "state": alert.state,
                 "attempts": alert.attempts,
                 "last_error": alert.last_error,
-                "created_at": _iso(alert.created_at),
-                "sent_at": _iso(alert.sent_at),
+                "created_at": iso(alert.created_at),
+                "sent_at": iso(alert.sent_at),
             }
     else:
         raise ValueError(f"unknown export kind {kind!r}; use one of {', '.join(KINDS)}")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

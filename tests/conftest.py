@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from chipwatch.loopback import LoopbackServer, Receiver
+from chipwatch.loopback import LoopbackServer, Receiver, load_sample_articles, render_feed, render_page
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import Base
 
@@ -84,6 +84,20 @@ def site() -> Iterator[Site]:
     s = Site()
     with s.server:
         yield s
+
+
+@pytest.fixture
+def sample_site(site: Site) -> Site:
+    """The demo's sample site on the `site` server: /feed.xml and one page per bundled article."""
+    articles = load_sample_articles()
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, render_feed(site.url, articles).encode())
+    for a in articles:
+        site.routes[f"/articles/{a.slug}.html"] = (
+            200,
+            {"Content-Type": f"text/html; charset={a.encoding}"},
+            render_page(a),
+        )
+    return site
 
 
 @pytest.fixture

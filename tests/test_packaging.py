@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["analysis", "connectors", "storage", "pipeline", "alerts", "flows"]
+STAGES = ["analysis", "connectors", "storage", "pipeline", "alerts", "flows", "dashboard"]
 
 
 def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> None:

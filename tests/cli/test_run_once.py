@@ -6,23 +6,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chipwatch.loopback import load_sample_articles, render_feed, render_page
+from chipwatch.loopback import load_sample_articles
 
 
 def _chipwatch(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "chipwatch", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_run_once_twice_stores_and_sends_nothing_new_the_second_time(tmp_path: Path, site: Any, receiver: Any) -> None:
+def test_run_once_twice_stores_and_sends_nothing_new_the_second_time(
+    tmp_path: Path, sample_site: Any, receiver: Any
+) -> None:
     url, rec = receiver
+    site = sample_site
     articles = load_sample_articles()
-    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, render_feed(site.url, articles).encode())
-    for a in articles:
-        site.routes[f"/articles/{a.slug}.html"] = (
-            200,
-            {"Content-Type": f"text/html; charset={a.encoding}"},
-            render_page(a),
-        )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "note.txt").write_bytes("台积电称，先进封装CoWoS产能明年将翻倍，英伟达订单占一半以上。".encode("gb18030"))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chipwatch.loopback import load_sample_articles, render_feed, render_page
+from chipwatch.loopback import load_sample_articles
 
 pytestmark = pytest.mark.prefect
 
@@ -21,20 +21,14 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
         yield
 
 
-def test_poll_flow_runs_the_whole_cycle(prefect_server: None, tmp_path: Path, site: Any, receiver: Any) -> None:
+def test_poll_flow_runs_the_whole_cycle(prefect_server: None, tmp_path: Path, sample_site: Any, receiver: Any) -> None:
     from prefect.client.orchestration import get_client
 
     from chipwatch.flows.poll import poll
 
     url, rec = receiver
+    site = sample_site
     articles = load_sample_articles()
-    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, render_feed(site.url, articles).encode())
-    for a in articles:
-        site.routes[f"/articles/{a.slug}.html"] = (
-            200,
-            {"Content-Type": f"text/html; charset={a.encoding}"},
-            render_page(a),
-        )
     config = tmp_path / "c.yaml"
     config.write_text(
         f"database: sqlite:///{tmp_path / 'cw.db'}\n"

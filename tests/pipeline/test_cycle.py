@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chipwatch.loopback import load_sample_articles, render_feed, render_page
+from chipwatch.loopback import load_sample_articles
 from chipwatch.pipeline.cycle import run_cycle
 from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import Database
@@ -13,17 +13,6 @@ NOTABLE = (
     "<p>美国科技股本周遭到重创，英伟达股价暴跌近17%，市值单日蒸发近6000亿美元，创下美国上市公司单日市值损失的纪录。</p>"
     "<p>分析师认为，DeepSeek把训练成本降到原来的十分之一，市场担心英伟达GPU需求放缓。</p></article></body></html>"
 )
-
-
-def _serve_samples(site: Any) -> None:
-    articles = load_sample_articles()
-    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, render_feed(site.url, articles).encode())
-    for a in articles:
-        site.routes[f"/articles/{a.slug}.html"] = (
-            200,
-            {"Content-Type": f"text/html; charset={a.encoding}"},
-            render_page(a),
-        )
 
 
 def _settings(site_url: str, target: str) -> Any:
@@ -41,9 +30,9 @@ def _rows(db: Database, kind: str) -> list[dict[str, Any]]:
         return list(export_rows(s, kind))
 
 
-def test_cycle_stores_analyses_and_alerts_once(db: Database, site: Any, receiver: Any) -> None:
+def test_cycle_stores_analyses_and_alerts_once(db: Database, sample_site: Any, receiver: Any) -> None:
     url, rec = receiver
-    _serve_samples(site)
+    site = sample_site
     settings = _settings(site.url, url)
 
     first = run_cycle(db, settings)
@@ -93,9 +82,9 @@ def test_a_down_target_delays_alerts_and_a_recovered_one_gets_each_once(db: Data
     assert again.deliveries == [] and len(rec.received) == len(failed)
 
 
-def test_a_broken_source_is_recorded_and_the_others_still_run(db: Database, site: Any, receiver: Any) -> None:
+def test_a_broken_source_is_recorded_and_the_others_still_run(db: Database, sample_site: Any, receiver: Any) -> None:
     url, _rec = receiver
-    _serve_samples(site)
+    site = sample_site
     site.routes["/broken.xml"] = (200, {"Content-Type": "text/html"}, b"<html><body>not a feed</body></html>")
     settings = settings_from_dict(
         {
