@@ -3,6 +3,7 @@ events trigger `process` and `deliver`; two workers over 1,000 loopback articles
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -22,16 +23,22 @@ from chipwatch.storage.sources import SourceSpec, sync_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-NOTABLE = (
+_NOTABLE = (
     "<html><head><meta charset='utf-8'><title>英伟达暴跌</title></head><body><article><h1>英伟达暴跌</h1>"
     "<p>美国科技股本周遭到重创，英伟达股价暴跌近17%，市值单日蒸发近6000亿美元，创下美国上市公司单日市值损失的纪录。</p>"
-    "</article></body></html>"
+    "<p>Desk reference {tag}.</p></article></body></html>"
 )
-PLAIN = (
-    "<html><head><meta charset='utf-8'><title>Note {i}</title></head><body><article><h1>Chip note {i}</h1>"
-    "<p>Packaging capacity at the plant will grow next year, according to people familiar with plan {i}.</p>"
-    "</article></body></html>"
+_PLAIN = (
+    "<html><head><meta charset='utf-8'><title>Note {tag}</title></head><body><article><h1>Chip note</h1>"
+    "<p>Packaging capacity at the plant will grow next year, according to people familiar with the plan.</p>"
+    "<p>Desk reference {tag}.</p></article></body></html>"
 )
+
+
+def _unique(template: str, seed: object) -> str:
+    """Each page needs text of its own: the pipeline stores near-identical re-posts as aliases of one article."""
+    tag = " ".join(hashlib.sha256(f"{seed}-{k}".encode()).hexdigest() for k in range(4))
+    return template.format(tag=tag)
 
 
 def _post_event(api_url: str, event: str, resource_id: str, payload: dict[str, Any]) -> None:
@@ -92,7 +99,12 @@ def test_an_emitted_event_runs_process_then_deliver_to_the_receiver(stack: Any) 
     with db.session() as s, s.begin():
         src = sync_sources(s, [SourceSpec("manual", "feed", f"{stack.site_url}/manual.xml")])["manual"]
         ids = add_articles(
-            s, [NewArticle(src.id, url, url, None, "t", None, "text/html; charset=utf-8", NOTABLE.encode())]
+            s,
+            [
+                NewArticle(
+                    src.id, url, url, None, "t", None, "text/html; charset=utf-8", _unique(_NOTABLE, url).encode()
+                )
+            ],
         )
 
     _post_event(stack.api_url, "chipwatch.article.new", "chipwatch.source.manual", {"article_ids": ids})
@@ -122,7 +134,7 @@ def test_two_workers_over_1000_articles_do_each_once_and_deliver_each_alert_once
         f'<rss version="2.0"><channel><title>bulk</title>{items}</channel></rss>'.encode(),
     )
     for i in range(n):
-        page = NOTABLE if i % every == 0 else PLAIN.format(i=i)
+        page = _unique(_NOTABLE if i % every == 0 else _PLAIN, i)
         stack.pages.routes[f"/bulk/{i}.html"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
 
     _run_deployment(stack.api_url, "poll/poll", {"only_due": False})
@@ -154,7 +166,12 @@ def test_poll_processes_articles_whose_event_was_lost(stack: Any) -> None:
     with db.session() as s, s.begin():
         src = sync_sources(s, [SourceSpec("manual", "feed", f"{stack.site_url}/manual.xml")])["manual"]
         [article_id] = add_articles(
-            s, [NewArticle(src.id, url, url, None, "t", None, "text/html; charset=utf-8", NOTABLE.encode())]
+            s,
+            [
+                NewArticle(
+                    src.id, url, url, None, "t", None, "text/html; charset=utf-8", _unique(_NOTABLE, url).encode()
+                )
+            ],
         )
         s.get_one(Article, article_id).fetched_at = datetime.now(UTC) - timedelta(minutes=10)
 
