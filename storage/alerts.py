@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Alert, Claim, DigestItem
 from chipwatch.storage.types import UTCDateTime, utcnow
+from chipwatch.storage.upsert import insert_ignore
 
 STATES = ("pending", "sending", "sent", "failed", "dead")
 
@@ -30,23 +30,11 @@ def enqueue(
     """Insert alerts and digest items not queued before, and mark the claims as evaluated, in one transaction."""
     now = now or utcnow()
     defaults = {"state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": None, "digest_key": None}
-    ids = _insert_new(session, Alert, [{**defaults, **a} for a in alerts], ["dedup_key"])
-    _insert_new(session, DigestItem, [{"created_at": now, **d} for d in digest_items], ["rule", "claim_id"])
+    ids = insert_ignore(session, Alert, [{**defaults, **a} for a in alerts], ["dedup_key"])
+    insert_ignore(session, DigestItem, [{"created_at": now, **d} for d in digest_items], ["rule", "claim_id"])
     for claim in evaluated_claims:
         claim.rules_evaluated = True
     return ids
-
-
-def _insert_new(session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]) -> list[int]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id as one executemany: the statement is compiled once and
-    SQLAlchemy batches the rows into multi-row VALUES ("insertmanyvalues"), so 10,000 alerts take one round
-    of statements instead of one compile per row (storage.upsert.insert_ignore). Only new rows come back."""
-    if not rows:
-        return []
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).on_conflict_do_nothing(index_elements=keys).returning(model.id)
-    return sorted(session.connection().execute(stmt, list(rows)).scalars())
 
 
 def _due(now: datetime) -> Any:

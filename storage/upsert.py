@@ -10,19 +10,16 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignore(session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: list[str]) -> list[int]:
-    """Insert rows whose unique `keys` are not stored yet; return the ids of the rows actually inserted.
+    """Insert rows whose unique `keys` are not stored yet; return the ids of the rows actually inserted, sorted.
 
-    RETURNING with sort_by_parameter_order tells which rows were new on both SQLite and PostgreSQL
-    (rowcount is unreliable there, STACK-NOTES).
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING id, executed for all rows at once: SQLAlchemy compiles it
+    once and batches the rows into multi-row VALUES ("insertmanyvalues"), and only new rows come back, so the
+    ids say exactly what was new on SQLite and PostgreSQL alike (rowcount is unreliable there, STACK-NOTES).
+    Every row must carry the same columns.
     """
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    ids: list[int] = []
-    for row in rows:  # one statement per row keeps RETURNING exact when some rows conflict
-        stmt = insert(model).values(**row).on_conflict_do_nothing(index_elements=keys).returning(model.id)
-        new_id = session.execute(stmt).scalar_one_or_none()
-        if new_id is not None:
-            ids.append(new_id)
-    return ids
+    stmt = insert(model).on_conflict_do_nothing(index_elements=keys).returning(model.id)
+    return sorted(session.connection().execute(stmt, list(rows)).scalars())
