@@ -81,13 +81,22 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     last_named: list[str] = []
     # Entities named so far (the title counts): "the company" can only refer back to one of them.
     mentioned = {name for hit, name in mentions if hit.start < title_end}
-    for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
-        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
-        if lo == hi:
-            continue  # no vocabulary term at all: nothing to claim about
+    # Most sentences hold no entity, AI-chip word or implicit subject, and for those the claim step would say
+    # no at once: one pass over the hits gives where such "gate" terms sit, and a sentence without one is
+    # skipped after two bisects, before any per-sentence structure is built.
+    gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
+    gate_starts = [h.start for h in gate_hits]
+    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts)
+    for start, end, _paragraph in spans:
+        g = bisect.bisect_left(gate_starts, start)
+        if g == len(gate_starts) or gate_starts[g] >= end:
+            continue
+        if gate_hits[g].end > end:  # a gate term running past the sentence end does not count
+            g_end = bisect.bisect_left(gate_starts, end, g)
+            if all(h.end > end for h in gate_hits[g:g_end]):
+                continue
+        lo, hi = bisect.bisect_left(starts, start, 0, len(starts)), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
-        if all(_GATE_KINDS.isdisjoint(h.kinds) for h in sentence_hits):
-            continue  # no entity, AI-chip word or implicit subject: the claim step would say no at once
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
         claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
         if named:
