@@ -143,7 +143,7 @@ def _claim(
         hit_kinds = h.kinds
         kinds |= hit_kinds
         if "entity" in hit_kinds:
-            name = next(r.value for r in h.roles if r.kind == "entity")
+            name = h.entity
             if name not in names:
                 names.append(name)
         elif not subject and "subject" in hit_kinds:
