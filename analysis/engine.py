@@ -40,6 +40,9 @@ _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
 _SUBJECT_WINDOW = 24
+# ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
+# the company would raise capital spending", "首席执行官X表示，公司将...".
+_REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
 
 
 def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
@@ -153,11 +156,15 @@ def _claim(
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
+    # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
+    # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
+    # document already about AI chips the sentence can still be a claim, with no entity.
+    unnamed = subject and not names and not context
     if names or not subject:
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
-    if not names and "domain" not in kinds and not (context and "topic" in kinds):
+    if not names and "domain" not in kinds and not ((context or unnamed) and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
@@ -171,7 +178,8 @@ def _claim(
     topics = topics_of(hits, vocab.topic_ids)
     entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]
-    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited), may_have_number):
+    unnamed = unnamed and bool(topics)
+    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
@@ -189,6 +197,7 @@ def _claim(
     features = Features(
         entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,
+        unnamed_subject=unnamed,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,
@@ -216,7 +225,9 @@ def _claim(
 
 def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
-    if "subject" not in hit.kinds or hit.start - start > _SUBJECT_WINDOW:
+    if "subject" not in hit.kinds:
+        return False
+    if hit.start - start > _SUBJECT_WINDOW and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start):
         return False
     # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
     # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
