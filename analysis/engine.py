@@ -235,6 +235,8 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     before = norm[max(start, hit.start - 3) : hit.start]
     if before.endswith(("'s ", "’s ")):
         return False
+    if before.endswith("向けの"):
+        return True  # "AI向けの売上高": revenue *for* AI, not someone's revenue
     before = before[-2:]
     return not (before.endswith(("的", "の")) and before[:1].isalnum())
 
