@@ -174,7 +174,7 @@ def _claim(
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
     # only lets through sentences the full judgement below could accept.
     domain = [h for h in hits if "domain" in h.kinds]
-    strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
+    strong = any(h.strong for h in domain)
     topics = topics_of(hits, vocab.topic_ids)
     entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]

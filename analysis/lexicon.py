@@ -62,18 +62,23 @@ class Hit(NamedTuple):
     roles: tuple[Role, ...]
     kinds: frozenset[str]
     entity: str = ""
+    topics: tuple[str, ...] = ()  # topic ids of its topic roles
+    strong: bool = False  # a strong AI-chip word (GPU, 算力), not an everyday one (chip)
 
 
 # Building the tuple directly skips NamedTuple's keyword handling: the scan creates hundreds of hits per
 # document and this is its hottest line.
 _new_hit = tuple.__new__
-_Info = tuple[tuple[Role, ...], frozenset[str], str]
+_Info = tuple[tuple[Role, ...], frozenset[str], str, tuple[str, ...], bool]
 
 
 def _info(roles: tuple[Role, ...]) -> _Info:
-    """What every hit of a term carries besides its place: roles, role kinds, first entity name."""
+    """What every hit of a term carries besides its place: roles, role kinds, first entity name, topic ids,
+    strong AI-chip word or not. Worked out once per term, so per-sentence code reads fields, not roles."""
     entity = next((r.value for r in roles if r.kind == "entity"), "")
-    return roles, frozenset(r.kind for r in roles), entity
+    topics = tuple(dict.fromkeys(r.value for r in roles if r.kind == "topic"))
+    strong = any(r.kind == "domain" and r.flag == "strong" for r in roles)
+    return roles, frozenset(r.kind for r in roles), entity, topics, strong
 
 
 class _Entry:
@@ -178,7 +183,7 @@ class Lexicon:
         # An exact term that is also a folded term: the exact reading adds to the folded one.
         for entry in entries.values():
             if entry.folded is not None:
-                for term, (roles, _kinds, _entity) in list(entry.exact.items()):
+                for term, (roles, *_derived) in list(entry.exact.items()):
                     merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
                     entry.exact[term] = _info(merged)
         for entry in entries.values():

@@ -276,7 +276,12 @@ class NumberIndex:
         return i < len(positions) and positions[i] < end
 
     def any_in(self, start: int, end: int) -> bool:
-        return any(self._has(p, start, end) for p in (self.anchors, self.halves, self.words))
+        for positions in (self.anchors, self.halves, self.words):
+            if positions:
+                i = bisect.bisect_left(positions, start)
+                if i < len(positions) and positions[i] < end:
+                    return True
+        return False
 
 
 def extract_quantities(
