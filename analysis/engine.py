@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, deque
+from collections.abc import Callable
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -90,6 +91,16 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
     gate_starts = [h.start for h in gate_hits]
     spans = sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts)
+
+    def repeated(start: int, end: int, entities: list[str]) -> bool:
+        """Would this sentence, as a claim about `entities`, only repeat the title or a claim kept just before?
+        Asked before quantities, stance and score are worked out: spun copies of a paragraph are common."""
+        key = quick_key(text[start:end])
+        if title_key and key == title_key:
+            return True  # the title repeated in the body (an image caption, a share box) is still the title
+        same_entities = recent.get(tuple(entities))
+        return same_entities is not None and _near_duplicate(key, same_entities, grams_of)
+
     for start, end, _paragraph in spans:
         g = bisect.bisect_left(gate_starts, start)
         if g == len(gate_starts) or gate_starts[g] >= end:
@@ -101,19 +112,13 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
         lo, hi = bisect.bisect_left(starts, start, 0, len(starts)), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeated)
         if named:
             last_named = named
             mentioned.update(named)
         if claim is None:
             continue
-        if title_key and quick_key(claim.text) == title_key:
-            continue  # the title repeated in the body (an image caption, a share box) is still the title
-        key = quick_key(claim.text)
-        same_entities = recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW))
-        if _near_duplicate(key, same_entities, grams_of):
-            continue
-        same_entities.append(key)
+        recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(quick_key(claim.text))
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
@@ -136,8 +141,10 @@ def _claim(
     lang: str,
     context: str,
     numbers: NumberIndex,
+    repeated: Callable[[int, int, list[str]], bool] | None = None,
 ) -> tuple[Claim | None, list[str]]:
-    """(the claim or None, the entities the sentence names)."""
+    """(the claim or None, the entities the sentence names). `repeated(start, end, entities)` says whether
+    the sentence would only repeat a claim already kept; such a sentence gives None."""
     # One pass over the hits for what the cheap gates need.
     kinds: set[str] = set()
     names: list[str] = []
@@ -180,6 +187,8 @@ def _claim(
     inherited = [] if names or not context or not topics else [context]
     unnamed = unnamed and bool(topics)
     if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
+        return None, first
+    if repeated is not None and repeated(start, end, names or inherited):
         return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
