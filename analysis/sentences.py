@@ -90,6 +90,11 @@ def sentence_spans(
                 if piece_end - piece_start > _MAX_SENTENCE_CHARS
                 else ((piece_start, piece_end),)
             ):
+                if marks is not None:
+                    # No term of interest in this piece: skipped before its text is keyed (see `marks`).
+                    i = bisect.bisect_left(marks, base + s)
+                    if i == len(marks) or marks[i] >= base + e:
+                        continue
                 piece = raw[s:e]
                 body = piece.strip()
                 if len(body) < _MIN_SENTENCE_CHARS:
