@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, deque
+from collections.abc import Callable
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -40,6 +41,9 @@ _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
 _SUBJECT_WINDOW = 24
+# ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
+# the company would raise capital spending", "首席执行官X表示，公司将...".
+_REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
 
 
 def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
@@ -81,27 +85,40 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     last_named: list[str] = []
     # Entities named so far (the title counts): "the company" can only refer back to one of them.
     mentioned = {name for hit, name in mentions if hit.start < title_end}
-    for start, end, _paragraph in sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines):
-        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
-        if lo == hi:
-            continue  # no vocabulary term at all: nothing to claim about
+    # Most sentences hold no entity, AI-chip word or implicit subject, and for those the claim step would say
+    # no at once: one pass over the hits gives where such "gate" terms sit, and a sentence without one is
+    # skipped after two bisects, before any per-sentence structure is built.
+    gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
+    gate_starts = [h.start for h in gate_hits]
+    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts)
+
+    def repeated(start: int, end: int, entities: list[str]) -> bool:
+        """Would this sentence, as a claim about `entities`, only repeat the title or a claim kept just before?
+        Asked before quantities, stance and score are worked out: spun copies of a paragraph are common."""
+        key = quick_key(text[start:end])
+        if title_key and key == title_key:
+            return True  # the title repeated in the body (an image caption, a share box) is still the title
+        same_entities = recent.get(tuple(entities))
+        return same_entities is not None and _near_duplicate(key, same_entities, grams_of)
+
+    for start, end, _paragraph in spans:
+        g = bisect.bisect_left(gate_starts, start)
+        if g == len(gate_starts) or gate_starts[g] >= end:
+            continue
+        if gate_hits[g].end > end:  # a gate term running past the sentence end does not count
+            g_end = bisect.bisect_left(gate_starts, end, g)
+            if all(h.end > end for h in gate_hits[g:g_end]):
+                continue
+        lo, hi = bisect.bisect_left(starts, start, 0, len(starts)), bisect.bisect_left(starts, end)
         sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
-        if all(_GATE_KINDS.isdisjoint(h.kinds) for h in sentence_hits):
-            continue  # no entity, AI-chip word or implicit subject: the claim step would say no at once
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeated)
         if named:
             last_named = named
             mentioned.update(named)
         if claim is None:
             continue
-        if title_key and quick_key(claim.text) == title_key:
-            continue  # the title repeated in the body (an image caption, a share box) is still the title
-        key = quick_key(claim.text)
-        same_entities = recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW))
-        if _near_duplicate(key, same_entities, grams_of):
-            continue
-        same_entities.append(key)
+        recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(quick_key(claim.text))
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
@@ -124,8 +141,10 @@ def _claim(
     lang: str,
     context: str,
     numbers: NumberIndex,
+    repeated: Callable[[int, int, list[str]], bool] | None = None,
 ) -> tuple[Claim | None, list[str]]:
-    """(the claim or None, the entities the sentence names)."""
+    """(the claim or None, the entities the sentence names). `repeated(start, end, entities)` says whether
+    the sentence would only repeat a claim already kept; such a sentence gives None."""
     # One pass over the hits for what the cheap gates need.
     kinds: set[str] = set()
     names: list[str] = []
@@ -134,7 +153,7 @@ def _claim(
         hit_kinds = h.kinds
         kinds |= hit_kinds
         if "entity" in hit_kinds:
-            name = next(r.value for r in h.roles if r.kind == "entity")
+            name = h.entity
             if name not in names:
                 names.append(name)
         elif not subject and "subject" in hit_kinds:
@@ -144,11 +163,15 @@ def _claim(
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
+    # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
+    # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
+    # document already about AI chips the sentence can still be a claim, with no entity.
+    unnamed = subject and not names and not context
     if names or not subject:
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
-    if not names and "domain" not in kinds and not (context and "topic" in kinds):
+    if not names and "domain" not in kinds and not ((context or unnamed) and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
@@ -158,11 +181,14 @@ def _claim(
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
     # only lets through sentences the full judgement below could accept.
     domain = [h for h in hits if "domain" in h.kinds]
-    strong = any(r.kind == "domain" and r.flag == "strong" for h in domain for r in h.roles)
+    strong = any(h.strong for h in domain)
     topics = topics_of(hits, vocab.topic_ids)
     entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]
-    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited), may_have_number):
+    unnamed = unnamed and bool(topics)
+    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
+        return None, first
+    if repeated is not None and repeated(start, end, names or inherited):
         return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
@@ -180,6 +206,7 @@ def _claim(
     features = Features(
         entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,
+        unnamed_subject=unnamed,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,
@@ -207,7 +234,9 @@ def _claim(
 
 def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
-    if "subject" not in hit.kinds or hit.start - start > _SUBJECT_WINDOW:
+    if "subject" not in hit.kinds:
+        return False
+    if hit.start - start > _SUBJECT_WINDOW and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start):
         return False
     # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
     # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
@@ -215,6 +244,8 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     before = norm[max(start, hit.start - 3) : hit.start]
     if before.endswith(("'s ", "’s ")):
         return False
+    if before.endswith("向けの"):
+        return True  # "AI向けの売上高": revenue *for* AI, not someone's revenue
     before = before[-2:]
     return not (before.endswith(("的", "の")) and before[:1].isalnum())
 

@@ -53,18 +53,32 @@ class Role:
 
 
 class Hit(NamedTuple):
-    """One matched term: offsets in the document, the text as written, its roles and the set of role kinds."""
+    """One matched term: offsets in the document, the text as written, its roles, the set of role kinds, and
+    the canonical name of its first entity role ("" when it names no entity: the hot loops read it often)."""
 
     start: int
     end: int
     text: str
     roles: tuple[Role, ...]
     kinds: frozenset[str]
+    entity: str = ""
+    topics: tuple[str, ...] = ()  # topic ids of its topic roles
+    strong: bool = False  # a strong AI-chip word (GPU, 算力), not an everyday one (chip)
 
 
 # Building the tuple directly skips NamedTuple's keyword handling: the scan creates hundreds of hits per
 # document and this is its hottest line.
 _new_hit = tuple.__new__
+_Info = tuple[tuple[Role, ...], frozenset[str], str, tuple[str, ...], bool]
+
+
+def _info(roles: tuple[Role, ...]) -> _Info:
+    """What every hit of a term carries besides its place: roles, role kinds, first entity name, topic ids,
+    strong AI-chip word or not. Worked out once per term, so per-sentence code reads fields, not roles."""
+    entity = next((r.value for r in roles if r.kind == "entity"), "")
+    topics = tuple(dict.fromkeys(r.value for r in roles if r.kind == "topic"))
+    strong = any(r.kind == "domain" and r.flag == "strong" for r in roles)
+    return roles, frozenset(r.kind for r in roles), entity, topics, strong
 
 
 class _Entry:
@@ -78,9 +92,9 @@ class _Entry:
         self.right = _boundary(key[-1])
         if self.right is _LATIN and not key[-1].isdigit():
             self.right = _LATIN_LETTER
-        self.folded: tuple[tuple[Role, ...], frozenset[str]] | None = None
-        self.exact: dict[str, tuple[tuple[Role, ...], frozenset[str]]] = {}
-        self.plain: tuple[tuple[Role, ...], frozenset[str]] | None = None  # set by Lexicon.compile
+        self.folded: _Info | None = None
+        self.exact: dict[str, _Info] = {}
+        self.plain: _Info | None = None  # set by Lexicon.compile
 
 
 def _boundary(ch: str) -> re.Pattern[str] | None:
@@ -163,18 +177,15 @@ class Lexicon:
     def compile(self, *, backend: str = "auto") -> None:
         entries: dict[str, _Entry] = {}
         for key, roles in self._folded.items():
-            entries.setdefault(key, _Entry(key)).folded = (tuple(roles), frozenset(r.kind for r in roles))
+            entries.setdefault(key, _Entry(key)).folded = _info(tuple(roles))
         for term, roles in self._exact.items():
-            entries.setdefault(term.translate(_ASCII_LOWER), _Entry(term)).exact[term] = (
-                tuple(roles),
-                frozenset(r.kind for r in roles),
-            )
+            entries.setdefault(term.translate(_ASCII_LOWER), _Entry(term)).exact[term] = _info(tuple(roles))
         # An exact term that is also a folded term: the exact reading adds to the folded one.
         for entry in entries.values():
             if entry.folded is not None:
-                for term, (roles, _kinds) in list(entry.exact.items()):
+                for term, (roles, *_derived) in list(entry.exact.items()):
                     merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
-                    entry.exact[term] = (merged, frozenset(r.kind for r in merged))
+                    entry.exact[term] = _info(merged)
         for entry in entries.values():
             if entry.left is None and entry.right is None and not entry.exact:
                 entry.plain = entry.folded
@@ -211,7 +222,7 @@ class Lexicon:
             start = end - entry.length
             if entry.plain is not None:
                 # The common case: a CJK term with no case variants and no word boundary to check.
-                append(_new_hit(Hit, (start, end, text[start:end], entry.plain[0], entry.plain[1])))
+                append(_new_hit(Hit, (start, end, text[start:end], *entry.plain)))
                 continue
             left, right = entry.left, entry.right
             if left is not None and start > 0 and left.match(text, start - 1):
@@ -224,5 +235,5 @@ class Lexicon:
                 found = entry.folded
                 if found is None:
                     continue
-            append(_new_hit(Hit, (start, end, written, found[0], found[1])))
+            append(_new_hit(Hit, (start, end, written, *found)))
         return hits

@@ -111,7 +111,8 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
 # A product code between a number and its noun: "50,000 MI450 chips", "278.8万个H800 GPU小时".
 _MODEL = re.compile(r"\s?[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}\s?")
 # "增加了一倍" / "翻了一倍": in Chinese, growing "by one times" means doubling, i.e. 2x the old value.
-_DOUBLED = re.compile(r"(?:翻了|翻|增加了|增长了|提高了|提升了|增加|增长|提高)$")
+# An approximation word may stand between ("增长约一倍", "增加了近一倍").
+_DOUBLED = re.compile(r"(?:翻了|翻|增加了|增长了|提高了|提升了|增加|增长|提高)(?:约|近|大约|将近|接近)?$")
 # 数十亿 / 几百: "several billion" names no value; such numbers are left out.
 _VAGUE_BEFORE = frozenset("数几")
 # English number words: "one million TPUs", "two thirds of AI compute".
@@ -275,7 +276,12 @@ class NumberIndex:
         return i < len(positions) and positions[i] < end
 
     def any_in(self, start: int, end: int) -> bool:
-        return any(self._has(p, start, end) for p in (self.anchors, self.halves, self.words))
+        for positions in (self.anchors, self.halves, self.words):
+            if positions:
+                i = bisect.bisect_left(positions, start)
+                if i < len(positions) and positions[i] < end:
+                    return True
+        return False
 
 
 def extract_quantities(
@@ -330,7 +336,7 @@ def extract_quantities(
         if q is None:
             continue
         value, unit, value_max = q
-        if unit == "x" and value == 1 and value_max is None and _DOUBLED.search(norm, max(start, pos - 4), pos):
+        if unit == "x" and value == 1 and value_max is None and _DOUBLED.search(norm, max(start, pos - 6), pos):
             value = 2.0
         begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
         written = original[begin : m.end()].strip()

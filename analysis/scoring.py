@@ -41,6 +41,8 @@ class Features:
     strong_domain: bool
     hedged: bool
     inherited: list[str] = field(default_factory=list)  # entity the sentence refers to without naming it
+    # "同社の株価..." where the company is one the vocabulary does not list: about the piece's own subject
+    unnamed_subject: bool = False
     non_assertive: list[str] = field(default_factory=list)  # question / conditional / opinion
 
 
@@ -78,7 +80,7 @@ def judge(f: Features) -> Verdict:
         bool(f.domain_cues),
         f.strong_domain,
         f.topics,
-        bool(f.inherited),
+        bool(f.inherited) or f.unnamed_subject,
         bool(f.quantities),
     )
     checkable = bool(f.quantities or f.assertion_cues or f.stance_cues)

@@ -5,8 +5,9 @@ Works on the normalised text (normalize.py); spans index both the normalised and
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 # Sentence ends. One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII
 # marks with closing quotes or brackets, a full stop before a space, or a rule of three or more dashes.
@@ -40,8 +41,14 @@ def quick_key(text: str) -> str:
     return "".join(text.split())
 
 
-def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0) -> list[tuple[int, int, int]]:
-    """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once."""
+def sentence_spans(
+    norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0, marks: Sequence[int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once.
+
+    `marks` (sorted offsets) lets the caller say where anything of interest starts: a line with no mark is
+    not cut into sentences at all (most lines of a long article), since none of its sentences could be kept
+    downstream. Its text is still remembered as a seen paragraph, so a later copy of it stays dropped."""
     out: list[tuple[int, int, int]] = []
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
@@ -62,6 +69,10 @@ def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int =
             continue
         seen_paragraphs.add(key)
         base = line.start()
+        if marks is not None:
+            i = bisect.bisect_left(marks, base)
+            if i == len(marks) or marks[i] >= line.end():
+                continue
         # Sentence pieces of the line: cut after each terminator (a rule of dashes, a forum's quote separator,
         # ends a sentence but belongs to none); an abbreviation's dot ("U.S. export") does not cut.
         pieces: list[tuple[int, int]] = []
@@ -79,6 +90,11 @@ def sentence_spans(norm: str, boilerplate: re.Pattern[str], *, skip_lines: int =
                 if piece_end - piece_start > _MAX_SENTENCE_CHARS
                 else ((piece_start, piece_end),)
             ):
+                if marks is not None:
+                    # No term of interest in this piece: skipped before its text is keyed (see `marks`).
+                    i = bisect.bisect_left(marks, base + s)
+                    if i == len(marks) or marks[i] >= base + e:
+                        continue
                 piece = raw[s:e]
                 body = piece.strip()
                 if len(body) < _MIN_SENTENCE_CHARS:

@@ -134,7 +134,7 @@ def _clauses_about_others(hits: list[Hit], bounds: list[int]) -> set[int]:
     for hit in hits:
         if "entity" not in hit.kinds:
             continue
-        name = next(r.value for r in hit.roles if r.kind == "entity")
+        name = hit.entity
         main = main or name
         named.setdefault(bisect.bisect_right(bounds, hit.start) - 1, set()).add(name)
     return {clause for clause, names in named.items() if main not in names}

@@ -8,5 +8,7 @@ from .lexicon import Hit
 
 
 def topics_of(hits: Iterable[Hit], order: tuple[str, ...]) -> list[str]:
-    found = {role.value for hit in hits for role in hit.roles if role.kind == "topic"}
+    found = {topic for hit in hits if hit.topics for topic in hit.topics}
+    if not found:
+        return []
     return [t for t in order if t in found]
