@@ -20,7 +20,7 @@ def resolve_token(config_token: str | None, environ: dict[str, str] | None = Non
 
 def check_bind(host: str, token: str | None) -> None:
     """Refuse a non-loopback address without a token (ConfigError: the CLI exits 2 with the message)."""
-    from chipwatch.dashboard.security import is_loopback
+    from chipwatch.hosts import is_loopback
 
     if not is_loopback(host) and not token:
         raise ConfigError(

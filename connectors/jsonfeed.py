@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from chipwatch.connectors.base import Entry
+from chipwatch.connectors.dates import parse_iso_utc
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import Response
 
@@ -47,18 +46,8 @@ def parse_json_feed(data: bytes, url: str) -> list[Entry]:
                 url=link,
                 guid=str(guid) if guid not in (None, "") else link,
                 title=title.strip() or None if isinstance(title, str) else None,
-                published=_rfc3339(item.get("date_published") or item.get("date_modified")),
-                updated=_rfc3339(item.get("date_modified")),
+                published=parse_iso_utc(item.get("date_published") or item.get("date_modified")),
+                updated=parse_iso_utc(item.get("date_modified")),
             )
         )
     return out
-
-
-def _rfc3339(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -6,11 +6,12 @@ pipeline schedules its sources.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from chipwatch.hosts import is_loopback
 
 
 class HostGate:
@@ -54,7 +55,7 @@ class HostGate:
 
     def _wait_turn(self, host: str) -> None:
         delay = max(self.min_delay, self._host_delay.get(host, 0.0))
-        if _is_loopback(host) and not self.delay_loopback:
+        if is_loopback(host) and not self.delay_loopback:
             delay = 0.0
         with self._lock:
             # Reserve the next start time under the lock so concurrent callers queue up in order.
@@ -63,12 +64,3 @@ class HostGate:
             self._next_start[host] = start + delay
         if start > now:
             self._sleep(start - now)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

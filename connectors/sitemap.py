@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -16,6 +15,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from chipwatch.connectors.base import Entry, FetchResult
+from chipwatch.connectors.dates import parse_iso_utc
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, Response
 from chipwatch.connectors.page import validators
@@ -99,8 +99,8 @@ def _entries(urlset: Element) -> list[Entry]:
             continue
         news = node.find(f"{_NEWS}news")
         title = (news.findtext(f"{_NEWS}title") or "").strip() if news is not None else ""
-        lastmod = _w3c_date(node.findtext(f"{_SM}lastmod"))
-        when = _w3c_date(news.findtext(f"{_NEWS}publication_date") if news is not None else None) or lastmod
+        lastmod = parse_iso_utc(node.findtext(f"{_SM}lastmod"))
+        when = parse_iso_utc(news.findtext(f"{_NEWS}publication_date") if news is not None else None) or lastmod
         out.append(Entry(url=loc, title=title or None, published=when, updated=lastmod))
     return out
 
@@ -112,17 +112,6 @@ def _index(root: Element) -> list[tuple[str, str | None]]:
         if loc.startswith(("http://", "https://")):
             out.append((loc, (node.findtext(f"{_SM}lastmod") or "").strip() or None))
     return out
-
-
-def _w3c_date(value: str | None) -> datetime | None:
-    """W3C datetime (2025-01-27, 2025-01-27T08:00:00+08:00, ...Z); a date without zone is taken as UTC."""
-    if not value or not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _local(tag: str) -> str:
