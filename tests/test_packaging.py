@@ -28,6 +28,9 @@ def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> No
         "from importlib import resources\n"
         "assert (resources.files('chipwatch') / 'samples' / 'site' / 'index.yaml').is_file()\n"
         "assert (resources.files('chipwatch.storage') / 'migrations' / 'env.py').is_file()\n"
+        "assert (resources.files('chipwatch.analysis') / 'vocab' / 'entities.yaml').is_file()\n"
+        "assert any((resources.files('chipwatch.alerts') / 'templates').iterdir())\n"
+        "assert any((resources.files('chipwatch.dashboard') / 'templates').iterdir())\n"
         "print('OK')\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
