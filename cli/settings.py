@@ -224,11 +224,8 @@ class AlertSettings(_Strict):
 
     @model_validator(mode="after")
     def _resolvable(self) -> AlertSettings:
-        seen: set[str] = set()
+        _check_unique("alerts", [rule.name for rule in self.rules])
         for rule in self.rules:
-            if rule.name in seen:
-                raise ValueError(f"alerts: name {rule.name!r} is used twice; names must be unique")
-            seen.add(rule.name)
             for entry in rule.notify:
                 if "://" not in entry and entry not in self.targets:
                     raise ValueError(
@@ -302,12 +299,17 @@ class Settings(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
-        seen: set[str] = set()
-        for item in self.sources:
-            if item.name in seen:
-                raise ValueError(f"sources: name {item.name!r} is used twice; names must be unique")
-            seen.add(item.name)
+        _check_unique("sources", [item.name for item in self.sources])
         return self
+
+
+def _check_unique(label: str, names: list[str]) -> None:
+    """Names key stored state (sources) and dedup keys (rules), so each must be used once."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{label}: name {name!r} is used twice; names must be unique")
+        seen.add(name)
 
 
 def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Settings:
