@@ -1,9 +1,11 @@
 """One-pass multi-term matcher: every vocabulary term (aliases, cues, negators) found in one scan.
 
-The scan is an Aho-Corasick automaton (pyahocorasick, a compiled extension shipped as a wheel): its cost
-grows with the text, not with the number of terms, so adding aliases does not slow the engine. Where the
-extension is missing, a trie-shaped regular expression does the same job several times slower. Matching is
-leftmost-longest, which is what we want: 不过 (but) wins over 不 (not); 英伟达股价 yields 英伟达 then 股价.
+The scan is an Aho-Corasick automaton compiled to a DFA (ahocorasick-rs, Rust's aho-corasick crate shipped
+as a wheel): its cost grows with the text, not with the number of terms, so adding aliases does not slow the
+engine. It replaced pyahocorasick, whose nodes look up children by linear search (the root has hundreds of
+CJK children): the same matches, 6x faster on the seeds. Where the extension is missing, a trie-shaped regular
+expression does the same job several times slower. Matching is leftmost-longest, which is what we want: 不过
+(but) wins over 不 (not); 英伟达股价 yields 英伟达 then 股价.
 
 Case: the text and the terms are lower-cased for ASCII letters only (offsets do not move); terms declared
 `exact` are then checked against the text as written (Arm vs arm).
@@ -12,13 +14,13 @@ Case: the text and the terms are lower-cased for ASCII letters only (offsets do 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 try:  # pragma: no cover - exercised by whichever backend is installed
-    import ahocorasick
+    import ahocorasick_rs
 except ImportError:  # pragma: no cover
-    ahocorasick = None
+    ahocorasick_rs = None
 
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # Word-boundary classes: a Latin alias must not sit inside a longer word (Intel in Intelligence), a katakana
@@ -133,7 +135,8 @@ class Lexicon:
         self._folded: dict[str, list[Role]] = {}
         self._exact: dict[str, list[Role]] = {}
         self._entries: dict[str, _Entry] = {}
-        self._automaton = None
+        self._automaton: Any = None
+        self._by_index: list[_Entry] = []
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, term: str, role: Role, *, exact: bool = False) -> None:
@@ -190,12 +193,16 @@ class Lexicon:
             if entry.left is None and entry.right is None and not entry.exact:
                 entry.plain = entry.folded
         self._entries = entries
-        if backend in ("auto", "ahocorasick") and ahocorasick is not None:
-            automaton = ahocorasick.Automaton()
-            for key, entry in entries.items():
-                automaton.add_word(key, entry)
-            automaton.make_automaton()
-            self._automaton, self._pattern = automaton, None
+        if backend in ("auto", "ahocorasick") and ahocorasick_rs is not None:
+            keys = list(entries)
+            # The DFA takes a few milliseconds more to build than the NFA, once per process, and scans faster.
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                keys,
+                matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                implementation=ahocorasick_rs.Implementation.DFA,
+            )
+            self._by_index = [entries[key] for key in keys]
+            self._pattern = None
         else:
             self._automaton = None
             self._pattern = re.compile(_trie_pattern(sorted(entries)))
@@ -209,17 +216,19 @@ class Lexicon:
             # A few non-ASCII letters grow when lower-cased (İ); fall back to the length-preserving map.
             lowered = text.translate(_ASCII_LOWER)
         if self._automaton is not None:
-            matches: Iterator[tuple[int, _Entry]] = self._automaton.iter_long(lowered)
+            by_index = self._by_index
+            # Offsets are in characters: the extension maps them back from UTF-8 bytes itself.
+            matches: Iterable[tuple[_Entry, int, int]] = [
+                (by_index[i], start, end) for i, start, end in self._automaton.find_matches_as_indexes(lowered)
+            ]
         else:
             assert self._pattern is not None
             entries = self._entries
-            matches = ((m.end() - 1, entries[m.group()]) for m in self._pattern.finditer(lowered))
+            matches = ((entries[m.group()], m.start(), m.end()) for m in self._pattern.finditer(lowered))
         n = len(text)
         hits: list[Hit] = []
         append = hits.append
-        for last, entry in matches:
-            end = last + 1
-            start = end - entry.length
+        for entry, start, end in matches:
             if entry.plain is not None:
                 # The common case: a CJK term with no case variants and no word boundary to check.
                 append(_new_hit(Hit, (start, end, text[start:end], *entry.plain)))
