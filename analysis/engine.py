@@ -16,7 +16,6 @@ from .quantities import NumberIndex, extract_quantities
 from .scoring import Features, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_of
-from .topics import topics_of
 from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
@@ -92,10 +91,13 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     gate_starts = [h.start for h in gate_hits]
     spans = sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts)
 
+    last_key = ""
+
     def repeated(start: int, end: int, entities: list[str]) -> bool:
         """Would this sentence, as a claim about `entities`, only repeat the title or a claim kept just before?
         Asked before quantities, stance and score are worked out: spun copies of a paragraph are common."""
-        key = quick_key(text[start:end])
+        nonlocal last_key
+        key = last_key = quick_key(text[start:end])
         if title_key and key == title_key:
             return True  # the title repeated in the body (an image caption, a share box) is still the title
         same_entities = recent.get(tuple(entities))
@@ -118,7 +120,8 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
             mentioned.update(named)
         if claim is None:
             continue
-        recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(quick_key(claim.text))
+        # Every kept claim went through repeated(), which keyed its text last.
+        recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(last_key)
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
@@ -145,10 +148,15 @@ def _claim(
 ) -> tuple[Claim | None, list[str]]:
     """(the claim or None, the entities the sentence names). `repeated(start, end, entities)` says whether
     the sentence would only repeat a claim already kept; such a sentence gives None."""
-    # One pass over the hits for what the cheap gates need.
+    # One pass over the hits for everything the steps below read: most candidate sentences go on to be
+    # judged, and one loop is cheaper than a comprehension per feature.
     kinds: set[str] = set()
     names: list[str] = []
     subject = False
+    domain: list[Hit] = []
+    strong = False
+    topic_set: set[str] = set()
+    moods: set[str] = set()
     for h in hits:
         hit_kinds = h.kinds
         kinds |= hit_kinds
@@ -160,6 +168,13 @@ def _claim(
             subject = _implicit_subject(h, norm, start)
         if "reference" in hit_kinds:
             subject = True
+        if "domain" in hit_kinds:
+            domain.append(h)
+            strong = strong or h.strong
+        if h.topics:
+            topic_set.update(h.topics)
+        if "mood" in hit_kinds:
+            moods.update(r.value for r in h.roles if r.kind == "mood")
     first = names
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
@@ -171,7 +186,7 @@ def _claim(
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
-    if not names and "domain" not in kinds and not ((context or unnamed) and "topic" in kinds):
+    if not names and not domain and not ((context or unnamed) and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
@@ -180,10 +195,9 @@ def _claim(
         return None, first
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
     # only lets through sentences the full judgement below could accept.
-    domain = [h for h in hits if "domain" in h.kinds]
-    strong = any(h.strong for h in domain)
-    topics = topics_of(hits, vocab.topic_ids)
-    entity_kinds = [vocab.entity_kind.get(n, "context") for n in names]
+    topics = [t for t in vocab.topic_ids if t in topic_set] if topic_set else []
+    entity_kind = vocab.entity_kind
+    entity_kinds = [entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]
     unnamed = unnamed and bool(topics)
     if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
@@ -191,7 +205,6 @@ def _claim(
     if repeated is not None and repeated(start, end, names or inherited):
         return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
-    moods = {r.value for h in hits if "mood" in h.kinds for r in h.roles if r.kind == "mood"}
     if _QUESTION_END.search(norm, start, end):
         moods.add("question")
     if "question" in moods:
@@ -199,8 +212,12 @@ def _claim(
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
         return None, first
-    directional = may_have_number and not quantities and vocab.directional.search(norm, start, end) is not None
-    if not quantities and not kinds & _CHECKABLE_KINDS and not directional:
+    # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
+    if (
+        not quantities
+        and not kinds & _CHECKABLE_KINDS
+        and not (may_have_number and vocab.directional.search(norm, start, end))
+    ):
         return None, first
     stance = stance_of(hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints)
     features = Features(
@@ -211,7 +228,7 @@ def _claim(
         topics=topics,
         stance_cues=stance.cues,
         assertion_cues=[h.text for h in hits if "assertion" in h.kinds],
-        domain_cues=ordered_unique(h.text for h in domain),
+        domain_cues=list(dict.fromkeys([h.text for h in domain])),
         strong_domain=strong,
         hedged=stance.hedged,
         non_assertive=sorted(moods),

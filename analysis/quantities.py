@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from .model import Quantity
+from .vocabulary import get_vocabulary
 
 _CN_DIGITS = {
     "零": 0,
@@ -51,8 +52,6 @@ def _alternation(words: list[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
-    from .vocabulary import get_vocabulary
-
     units = get_vocabulary().units
     suffix_cur = units["currency_suffix"]
     prefix_cur = units["currency_prefix"]
@@ -290,8 +289,6 @@ def extract_quantities(
     """Quantities in norm[start:end]; `text` of each is the slice of `original` as written.
 
     `index` (built once per document) spares rescanning the sentence for number starts."""
-    from .vocabulary import get_vocabulary
-
     pattern, info = _compiled(id(get_vocabulary()))
     unit_words, prefix = info["unit_words"], info["prefix"]
     out: list[Quantity] = []

@@ -62,17 +62,19 @@ def sentence_spans(
             continue
         if len(stripped) < _MIN_SENTENCE_CHARS:
             continue
-        if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
-            continue
         key = "".join(stripped.split())
         if key in seen_paragraphs:
             continue
-        seen_paragraphs.add(key)
         base = line.start()
         if marks is not None:
             i = bisect.bisect_left(marks, base)
             if i == len(marks) or marks[i] >= line.end():
+                # Remembered without the furniture test: a line with no mark gives no sentence either way.
+                seen_paragraphs.add(key)
                 continue
+        if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
+            continue
+        seen_paragraphs.add(key)
         # Sentence pieces of the line: cut after each terminator (a rule of dashes, a forum's quote separator,
         # ends a sentence but belongs to none); an abbreviation's dot ("U.S. export") does not cut.
         pieces: list[tuple[int, int]] = []
