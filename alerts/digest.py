@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from chipwatch.alerts.messages import render_digest
 from chipwatch.alerts.notify import native_format, target_hash
 from chipwatch.alerts.outbox import DeliveryReport, deliver_due, facts
-from chipwatch.alerts.schedule import digest_slot
+from chipwatch.alerts.schedule import digest_slot, quiet_until
 from chipwatch.redact import mask_url
 from chipwatch.settings import AlertRule, AlertSettings, Settings
 from chipwatch.storage import alerts as outbox
@@ -56,6 +56,9 @@ def queue_digests(db: Database, alerts: AlertSettings, now: datetime | None = No
                 continue
             throttled = {i.claim_id for i in items if i.reason == "throttled"}
             claims = [(facts(c), c.claim.id in throttled) for c in claims_by_ids(session, [i.claim_id for i in items])]
+            # A digest whose period ends inside the rule's quiet hours (a daily 03:00 digest, an hourly one
+            # at night) is queued now, so its period and items are fixed, and sent when the quiet hours end.
+            hold = quiet_until(rule, now)
             rows: list[dict[str, Any]] = []
             for url in alerts.urls(rule):
                 dkey = digest_dedup_key(rule.name, period_end, url)
@@ -73,6 +76,7 @@ def queue_digests(db: Database, alerts: AlertSettings, now: datetime | None = No
                         "title": title,
                         "body": body,
                         "body_format": fmt,
+                        "next_attempt_at": hold,
                     }
                 )
             report.queued += outbox.enqueue(session, rows, [], now=now)

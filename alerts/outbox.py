@@ -151,12 +151,12 @@ def retry_delay(cfg: AlertSettings, attempts: int) -> timedelta:
     return min(cfg.retry_first * (2 ** max(attempts - 1, 0)), cfg.retry_cap)
 
 
-def next_try(cfg: AlertSettings, rule_name: str, kind: str, attempts: int, at: datetime) -> datetime:
-    """When a failed row is due again: after the backoff, and for an immediate alert not inside its rule's
-    quiet hours (a retry falling there waits for their end, like a new alert would)."""
+def next_try(cfg: AlertSettings, rule_name: str, attempts: int, at: datetime) -> datetime:
+    """When a failed row is due again: after the backoff, and not inside its rule's quiet hours (a retry
+    falling there waits for their end, like a new alert or digest would)."""
     retry_at = at + retry_delay(cfg, attempts)
     rule = cfg.rule(rule_name)
-    if kind == "immediate" and rule is not None:
+    if rule is not None:
         retry_at = quiet_until(rule, retry_at) or retry_at
     return retry_at
 
@@ -190,12 +190,12 @@ def deliver_due(
         take = batch if limit is None else min(batch, limit - len(report.deliveries))
         with db.session() as session, session.begin():
             claimed = [
-                (a.id, a.rule, a.kind, a.target_hash, a.target, a.title, a.body, a.body_format, a.dedup_key, a.attempts)
+                (a.id, a.rule, a.target_hash, a.target, a.title, a.body, a.body_format, a.dedup_key, a.attempts)
                 for a in outbox.claim_due(session, worker, cfg.lease, take, cutoff)
             ]
         if not claimed:
             break
-        for alert_id, rule, kind, thash, masked, title, body, fmt, key, attempts in claimed:
+        for alert_id, rule, thash, masked, title, body, fmt, key, attempts in claimed:
             url = urls.get(thash)
             if url is None:
                 error = "its target is no longer in the config; add it back, then `chipwatch alerts retry`"
@@ -208,7 +208,7 @@ def deliver_due(
                     alert_id,
                     worker,
                     error=error,
-                    retry_at=next_try(cfg, rule, kind, attempts, at) if error else None,
+                    retry_at=next_try(cfg, rule, attempts, at) if error else None,
                     max_attempts=cfg.max_attempts,
                     now=at,
                 )

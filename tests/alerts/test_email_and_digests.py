@@ -146,3 +146,50 @@ def test_a_retry_falling_in_quiet_hours_waits_for_their_end(
     assert deliver_due(db, settings.alerts, now=late).failed == 1
     (alert,) = rows(db)
     assert alert.next_attempt_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+
+def test_a_digest_due_in_quiet_hours_goes_out_when_they_end(
+    db: Database, hook: Any, store: Any, make_claim: Any
+) -> None:
+    rule = {
+        "name": "overnight",
+        "min_score": 0.5,
+        "mode": "digest",
+        "digest": {"every": "daily", "at": "03:00"},
+        "timezone": "Europe/Berlin",
+        "quiet_hours": {"start": "22:00", "end": "07:00"},
+        "notify": [hook.target()],
+    }
+    settings = alerts_cfg(rule)
+    store(db, [make_claim("NVIDIA fell 17%")])
+    enqueue_alerts(db, settings.alerts, now=datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
+    night = datetime(2026, 11, 25, 2, 5, tzinfo=UTC)  # 03:05 in Berlin: the period has ended, quiet hours hold it
+    report = send_digests(db, settings, now=night)
+    assert len(report.queued) == 1 and report.delivery.deliveries == [] and hook.received == []
+    (digest,) = rows(db, "digest")
+    assert digest.next_attempt_at == datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    # later calls in the night neither send it nor queue the period again
+    assert send_digests(db, settings, now=night + timedelta(hours=2)).queued == [] and hook.received == []
+    morning = send_digests(db, settings, now=datetime(2026, 11, 25, 6, 0, 30, tzinfo=UTC))
+    assert morning.delivery.sent == 1 and "NVIDIA fell 17%" in hook.received[0]["message"]
+
+
+def test_a_failed_digest_retry_falling_in_quiet_hours_waits_for_their_end(
+    db: Database, hook: Any, store: Any, make_claim: Any
+) -> None:
+    rule = {
+        "name": "evening",
+        "min_score": 0.5,
+        "mode": "digest",
+        "digest": {"every": "daily", "at": "21:59"},
+        "quiet_hours": {"start": "22:00", "end": "07:00"},
+        "notify": [hook.target()],
+    }
+    settings = alerts_cfg(rule)
+    store(db, [make_claim("NVIDIA fell 17%")])
+    enqueue_alerts(db, settings.alerts, now=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    hook.mode = "fail"
+    report = send_digests(db, settings, now=datetime(2026, 11, 25, 21, 59, 50, tzinfo=UTC))
+    assert report.delivery.failed == 1
+    (digest,) = rows(db, "digest")
+    assert digest.next_attempt_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
