@@ -44,6 +44,8 @@ def _read(item: str, config: str | None) -> tuple[bytes, str | None]:
                 raise ValueError(str(exc)) from None
         return resp.content, resp.content_type
     path = Path(item)
+    if path.is_dir():
+        raise ValueError(f"{item}: is a directory; pass the files in it (e.g. {item.rstrip('/')}/*.txt)")
     if not path.is_file():
         raise ValueError(f"{item}: no such file")
     ctype = "text/html" if path.suffix.lower() in HTML_SUFFIXES else "text/plain"

@@ -29,11 +29,14 @@ def test_analyze_json_lines_follow_the_interface(tmp_path: Path, capsys: pytest.
         + "エヌビディアの株価は17%下落し、時価総額は6000億ドル減少した。".encode("shift_jis")
         + b"</p></article></body></html>"
     )
-    rc = main(["analyze", "--json", str(gbk), str(html), str(tmp_path / "missing.txt")])
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    rc = main(["analyze", "--json", str(gbk), str(html), str(tmp_path / "missing.txt"), str(folder)])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert rc == 1  # one input failed
-    assert [doc["source"] for doc in lines] == [str(gbk), str(html), str(tmp_path / "missing.txt")]
-    zh, ja, missing = lines
+    assert rc == 1  # inputs failed
+    assert [doc["source"] for doc in lines] == [str(gbk), str(html), str(tmp_path / "missing.txt"), str(folder)]
+    zh, ja, missing, directory = lines
+    assert "is a directory" in directory["error"] and f"{folder}/*.txt" in directory["error"]
     assert zh["language"] == "zh" and ja["language"] == "ja"
     assert "NVIDIA" in zh["entities"] and "NVIDIA" in ja["entities"]
     assert set(zh) >= {"source", "language", "title", "entities", "claims"}
