@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--config", help="config file the deployments use (default: $CHIPWATCH_CONFIG)")
     st.add_argument("--workers", type=int, default=2, help="number of Prefect workers (default 2)")
     st.add_argument("--home", help="where the stack keeps its state and logs")
-    st.add_argument("--port", type=int, default=4200, help="Prefect API port on 127.0.0.1 (default 4200)")
+    st.add_argument("--port", type=_port, default=4200, help="Prefect API port on 127.0.0.1 (default 4200)")
     st.add_argument(
         "--prefect-database",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect",
@@ -73,8 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="dashboard, JSON API and Atom feed")
     sv.add_argument("--config", required=True)
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (not loopback: needs a token)")
-    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--port", type=_port, default=8000)
     return p
+
+
+def _port(value: str) -> int:
+    """A TCP port argument: argparse reports anything else as a usage error (exit 2) naming the option."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number; use 1-65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is outside 1-65535")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ Loopback by default. Any other address serves data to the network, so it needs a
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 from chipwatch.settings import ConfigError, load_settings
@@ -31,6 +32,21 @@ def check_bind(host: str, token: str | None) -> None:
         raise ConfigError("the dashboard token is shorter than 16 characters; use a long random value")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process holds, with the fix, before uvicorn would fail with a traceback.
+    (A check, then uvicorn binds: a process grabbing the port in between still gets uvicorn's own error.)"""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host} port {port} ({exc.strerror or exc}); another process may hold it: "
+                "pick another with --port, or stop that process"
+            ) from None
+
+
 def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Open the database (migrating it), build the app, serve until interrupted."""
     import uvicorn
@@ -42,6 +58,7 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     settings = load_settings(config)
     token = resolve_token(settings.dashboard.token)
     check_bind(host, token)
+    check_port_free(host, port)
     db = open_database(settings.database)
     try:
         app = create_app(db, token=token, page_size=settings.dashboard.page_size)

@@ -74,3 +74,29 @@ def test_serve_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "token" in proc.stderr and "127.0.0.1" in proc.stderr
+
+
+def test_serve_names_a_busy_port_and_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "chipwatch", "serve", "--config", str(_config(tmp_path)), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 2
+    assert f"port {port}" in proc.stderr and "--port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_rejects_a_port_out_of_range(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "chipwatch", "serve", "--config", str(_config(tmp_path)), "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "--port" in proc.stderr and "1-65535" in proc.stderr and "Traceback" not in proc.stderr
