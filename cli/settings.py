@@ -35,6 +35,30 @@ def parse_duration(value: str | int | float) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
+def check_apprise_url(url: str, where: str) -> None:
+    """Raise ValueError (masked URL, the fix) when apprise cannot build a notifier from `url`: an unknown
+    scheme or a service URL missing its required parts would otherwise only fail at the first alert."""
+    import logging
+
+    import apprise
+
+    from chipwatch.redact import mask_url
+
+    # apprise logs the rejected URL in clear; secrets must not reach the logs, so it stays quiet here.
+    logger = logging.getLogger("apprise")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        ok = apprise.Apprise.instantiate(url) is not None
+    finally:
+        logger.setLevel(level)
+    if not ok:
+        raise ValueError(
+            f"{where} {mask_url(url)!r} is not a URL apprise can send to (unknown scheme, or a part the service "
+            "needs is missing); see the apprise wiki for that service's URL form, e.g. json://host/path"
+        )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -220,6 +244,7 @@ class AlertSettings(_Strict):
         for name, url in value.items():
             if "://" not in url:
                 raise ValueError(f"target {name!r} is not an apprise URL; write e.g. json://host/path or mailto://...")
+            check_apprise_url(url, f"target {name!r}:")
         return value
 
     @model_validator(mode="after")
@@ -227,7 +252,9 @@ class AlertSettings(_Strict):
         _check_unique("alerts", [rule.name for rule in self.rules])
         for rule in self.rules:
             for entry in rule.notify:
-                if "://" not in entry and entry not in self.targets:
+                if "://" in entry:
+                    check_apprise_url(entry, f"rule {rule.name!r} notifies")
+                elif entry not in self.targets:
                     raise ValueError(
                         f"rule {rule.name!r} notifies {entry!r}, which is neither an apprise URL "
                         "nor a name under alerts.targets; define it there or write the URL"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from chipwatch.alerts.rules import ClaimFacts, rule_matches
@@ -71,7 +73,10 @@ def test_named_targets_are_defined_once_and_resolved_per_rule() -> None:
     s = settings_from_dict(
         {
             "alerts": {
-                "targets": {"ops": "json://127.0.0.1:9/ops", "mail": "mailto://u:secret@127.0.0.1:25?to=a@example.com"},
+                "targets": {
+                    "ops": "json://127.0.0.1:9/ops",
+                    "mail": "mailto://u:secret@127.0.0.1:25?to=a@example.com&from=b@example.com",
+                },
                 "max_attempts": 3,
                 "rules": [
                     {"name": "a", "notify": ["ops", "mail"]},
@@ -82,7 +87,7 @@ def test_named_targets_are_defined_once_and_resolved_per_rule() -> None:
     )
     assert s.alerts.urls(s.alerts.rules[0]) == [
         "json://127.0.0.1:9/ops",
-        "mailto://u:secret@127.0.0.1:25?to=a@example.com",
+        "mailto://u:secret@127.0.0.1:25?to=a@example.com&from=b@example.com",
     ]
     assert len(s.alerts.all_urls()) == 3 and s.alerts.max_attempts == 3
     assert [r.name for r in s.alerts] == ["a", "b"]  # the list form's iteration still works
@@ -98,11 +103,16 @@ def test_named_targets_are_defined_once_and_resolved_per_rule() -> None:
         ([{"name": "a", "notify": ["json://x"], "quiet_hours": {"start": "25:00", "end": "07:00"}}], "HH:MM"),
         ([{"name": "a", "notify": ["json://x"]}, {"name": "a", "notify": ["json://y"]}], "used twice"),
         ({"targets": {"t": "not-a-url"}, "rules": []}, "target 't' is not an apprise URL"),
+        ([{"name": "a", "notify": ["notascheme://host"]}], "'notascheme://***' is not a URL apprise can send to"),
+        # a known service missing the parts it needs fails now, not at the first alert; the secret stays masked
+        ({"targets": {"t": "slack://s3cret-token"}, "rules": []}, "target 't': 'slack://***' is not a URL apprise"),
     ],
 )
-def test_bad_alert_config_names_the_problem(alerts: object, message: str) -> None:
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("`", ".")):
+def test_bad_alert_config_names_the_problem(alerts: object, message: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("`", ".").replace("*", r"\*")) as exc:
         settings_from_dict({"alerts": alerts})
+    assert "s3cret" not in str(exc.value) and "s3cret" not in caplog.text
 
 
 def test_a_template_that_does_not_parse_is_a_config_error() -> None:
