@@ -67,7 +67,7 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
 
     hits = vocab.lexicon.scan(norm)
     starts = [h.start for h in hits]
-    on_topic = _on_topic(hits, vocab.entity_kind, len(norm))
+    on_topic = _on_topic(hits, vocab.entity_kind, norm)
     mentions = entity_hits(hits, allow_ambiguous=on_topic)
     doc_entities = ordered_unique(name for _, name in mentions)
     if not on_topic:
@@ -219,7 +219,9 @@ def _claim(
         and not (may_have_number and vocab.directional.search(norm, start, end))
     ):
         return None, first
-    stance = stance_of(hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints)
+    stance = stance_of(
+        hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints, text
+    )
     features = Features(
         entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,
@@ -310,26 +312,57 @@ def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_e
     return max(counts, key=lambda n: (counts[n] * (1.5 if kinds.get(n) == "chip" else 1.0), -len(n)))
 
 
-def _on_topic(hits: list[Hit], kinds: dict[str, str], length: int) -> bool:
+def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
     """Does the document as a whole talk about AI chips? Counts unambiguous chip entities and strong cues."""
+    length = len(norm)
     signal = 0.0
     core = False  # at least one chip-world entity or strong AI-chip word
+    chip_entity = False
+    strong_at: list[int] = []
     for hit in hits:
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
                 chip = kinds.get(role.value) == "chip"
                 core = core or chip
+                chip_entity = chip_entity or chip
                 signal += 1.0 if chip else 0.34
                 break
             if role.kind == "domain" and role.flag == "strong":
                 core = True
                 signal += 1.0
+                strong_at.append(hit.start)
                 break
+    if core and not chip_entity and not _strong_words_dense(norm, strong_at):
+        return False
     # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
     # housing does not make it a piece about chips. Big tech alone (a phone review naming Apple and
     # Samsung) never does.
     needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
     return core and signal >= needed
+
+
+# Without any chip-world entity, AI-chip words must fill at least this share of the document's distinct lines:
+# a travel blog that passes a "semiconductor plant" and a laptop GPU is not about AI chips, a one-line feed
+# item on "AI chip export rules" is.
+_MIN_STRONG_LINE_SHARE = 0.25
+
+
+def _strong_words_dense(norm: str, strong_at: list[int]) -> bool:
+    """Do the strong AI-chip words sit in enough of the distinct lines (a repeated paragraph counts once)?"""
+    lines: dict[str, bool] = {}
+    offset = 0
+    i = 0
+    for line in norm.split("\n"):
+        end = offset + len(line)
+        has = False
+        while i < len(strong_at) and strong_at[i] < end:
+            has = has or strong_at[i] >= offset
+            i += 1
+        key = line.strip()
+        if key:
+            lines[key] = lines.get(key, False) or has
+        offset = end + 1
+    return bool(lines) and sum(lines.values()) >= _MIN_STRONG_LINE_SHARE * len(lines)
 
 
 def _bigrams(key: str) -> set[str]:

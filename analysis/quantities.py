@@ -38,7 +38,9 @@ _CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇一二两兩三四五六七八九十百千万萬亿億]{1,12}"
-_NUM = rf"(?:{_ARABIC}|{_CN})"
+# Arabic digits between two scale characters, as ja/zh finance writes big amounts: 11兆3000億, 3亿5000万.
+_MIXED = r"\d+(?:\.\d+)?[兆亿億万萬]\d{1,4}[亿億万萬]"
+_NUM = rf"(?:{_MIXED}|{_ARABIC}|{_CN})"
 _MULT = r"[十百千万萬亿億兆]{1,3}"
 _LAT = r"(?:trillion|billion|million|thousand|mln|bn|tn|mn|[kmbtKMBT])(?![A-Za-z])"
 _RANGE_SEP = r"(?:\s?(?:-|–|—|~|～|至|到|to|から)\s?)"
@@ -87,9 +89,10 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
         # a percentage glued to a word ("GPU90%", "PE50%"): only with the % sign, never a product code
         r"|(?<=[A-Za-z])(?P<glued>\d{1,3}(?:\.\d+)?)%"
         # the general case: [symbol] number [scale] [range] [unit]; never inside a product code (B200, GPT-4)
-        rf"|(?<![A-Za-z0-9_.\-])(?P<pre>\$|€|¥|￥)?\s?"
+        # (a minus sign after a space or bracket is a sign: "operating margin of -50%", not a product code)
+        rf"|(?:(?<![A-Za-z0-9_.\-])|(?<=[\s(（:：,，][-−]))(?P<pre>\$|€|¥|￥|₩)?\s?"
         rf"(?P<n1>{_NUM})(?P<m1>{_MULT})?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
-        rf"(?:{_RANGE_SEP}(?P<pre2>US\$|\$|€|¥|￥)?(?P<n2>{_NUM})(?P<m2>{_MULT})?(?:\s?(?P<l2>{_LAT}))?)?"
+        rf"(?:{_RANGE_SEP}(?P<pre2>US\$|\$|€|¥|￥|₩)?(?P<n2>{_NUM})(?P<m2>{_MULT})?(?:\s?(?P<l2>{_LAT}))?)?"
         rf"\s?(?P<unit>{unit_re})?"
     )
     word_prefixes = sorted((p for p in prefix_cur if p[-1].isalpha()), key=len, reverse=True)
@@ -110,8 +113,14 @@ def _compiled(units_id: int) -> tuple[re.Pattern[str], dict[str, Any]]:
 # A product code between a number and its noun: "50,000 MI450 chips", "278.8万个H800 GPU小时".
 _MODEL = re.compile(r"\s?[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}\s?")
 # "增加了一倍" / "翻了一倍": in Chinese, growing "by one times" means doubling, i.e. 2x the old value.
-# An approximation word may stand between ("增长约一倍", "增加了近一倍").
-_DOUBLED = re.compile(r"(?:翻了|翻|增加了|增长了|提高了|提升了|增加|增长|提高)(?:约|近|大约|将近|接近)?$")
+# An approximation or threshold word may stand between ("增长约一倍", "增加了近一倍", "上涨超过一倍"); a
+# share price "rising by one times" has doubled too.
+_DOUBLED = re.compile(
+    r"(?:翻了|翻|增加了|增长了|提高了|提升了|上涨了|上升了|涨了|增加|增长|提高|上涨|上升)"
+    r"(?:约|近|大约|将近|接近|超过|超|逾|多达)?$"
+)
+# What may stand before a minus sign that makes the number negative (not a range "5-10%", not "GPT-4").
+_BEFORE_SIGN = frozenset(" \t\n(（:：,，")
 # 数十亿 / 几百: "several billion" names no value; such numbers are left out.
 _VAGUE_BEFORE = frozenset("数几")
 # English number words: "one million TPUs", "two thirds of AI compute".
@@ -145,7 +154,10 @@ _FRACTIONS = {
 }
 # Halves written without a number: 一半 / 半数 ("nearly half of the revenue"), English "half of" (but "the
 # second half of 2026" is a period, not a quantity).
-_HALF = re.compile(r"一半|半数|(?i:(?<!first )(?<!second )(?<!the )\bhalf\s+of\b)")
+# Half a price (半額, 半价) is 0.5x too; 翻一番 / 翻番 ("turned over once") is doubling, 2x, like 翻了一倍.
+_HALF = re.compile(
+    r"一半|半数|半額|半价|半値|(?i:(?<!first )(?<!second )(?<!the )\bhalf\s+of\b)|(?P<double>翻了?一番|翻番)"
+)
 _WORD_QUANTITY = re.compile(
     r"(?i)\b(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|an?)[\s-]"
     r"(?:(?P<scale>hundred|thousand|million|billion|trillion)\b|(?P<frac>halves|half|thirds?|quarters?|fifths?|tenths?)"
@@ -163,14 +175,14 @@ _WORD_QUANTITY = re.compile(
 # by looking back at that character, which kind of start it is.
 _CN_NUM = "零〇一二两兩三四五六七八九十百千万萬亿億"
 _ANCHOR = re.compile(
-    rf"[\d$€¥￥{_CN_NUM}]"
+    rf"[\d$€¥￥₩{_CN_NUM}]"
     r"(?:(?<=\d)(?<![\d.,]\d)(?![\d.,]*\s?(?:年|月|日|号|號|点|時|时|秒|岁|歲|楼|樓|位|名|次|字|页|頁|分(?![之の])))"
-    r"|(?<=[$€¥￥])"
+    r"|(?<=[$€¥￥₩])"
     rf"|(?<=[{_CN_NUM}])(?<![{_CN_NUM}][{_CN_NUM}])[{_CN_NUM}]{{0,11}}"
     r"(?=倍|成|割|分[之の]|美元|美金|元|日元|欧元|人民币|个百分点|個百分點|%|到|至|~|-))"
 )
 # Words that must be present before the slower half / number-word patterns are worth running at all.
-_HALF_WORDS = ("一半", "半数", "half")
+_HALF_WORDS = ("一半", "半数", "半額", "半价", "半値", "一番", "翻番", "half")
 _SCALE_WORDS = (
     "hundred",
     "thousand",
@@ -186,8 +198,12 @@ _SCALE_WORDS = (
 )
 
 
+_DIGIT_RUNS = re.compile(r"\d+(?:\.\d+)?|.")
+
+
 def parse_cjk_number(text: str) -> Decimal | None:
-    """六千亿 -> 600000000000, 二十五 -> 25, 十 -> 10, 两 -> 2, 1.5 -> 1.5; None when it is not a number."""
+    """六千亿 -> 600000000000, 二十五 -> 25, 十 -> 10, 两 -> 2, 1.5 -> 1.5, 11兆3000億 -> 11300000000000;
+    None when it is not a number."""
     try:
         return Decimal(text.replace(",", ""))
     except InvalidOperation:
@@ -196,8 +212,11 @@ def parse_cjk_number(text: str) -> Decimal | None:
     section = Decimal(0)  # current group below 万
     digit: Decimal | None = None
     seen = False
-    for ch in text:
-        if ch in _CN_DIGITS:
+    for ch in _DIGIT_RUNS.findall(text) if text[:1].isdigit() else text:
+        if ch[0].isdigit():  # a run of Arabic digits (11兆3000億): one digit group
+            digit = Decimal(ch)
+            seen = True
+        elif ch in _CN_DIGITS:
             digit = Decimal(_CN_DIGITS[ch])
             seen = True
         elif ch in _CN_SMALL:
@@ -333,6 +352,8 @@ def extract_quantities(
         if q is None:
             continue
         value, unit, value_max = q
+        if pos - 2 >= start and norm[pos - 1] in "-−" and norm[pos - 2] in _BEFORE_SIGN and value_max is None:
+            value = -value  # "-50%", "-$2bn": a negative margin or result
         if unit == "x" and value == 1 and value_max is None and _DOUBLED.search(norm, max(start, pos - 6), pos):
             value = 2.0
         begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
@@ -343,7 +364,8 @@ def extract_quantities(
     if halves:
         for m in _HALF.finditer(norm, start, end):
             if not any(q.text.endswith(m.group()) for q in out):
-                out.append(Quantity(value=0.5, unit="x", text=original[m.start() : m.end()]))
+                value = 2.0 if m.group("double") else 0.5
+                out.append(Quantity(value=value, unit="x", text=original[m.start() : m.end()]))
     return out
 
 

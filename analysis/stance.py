@@ -43,8 +43,10 @@ def stance_of(
     end: int,
     directional: re.Pattern[str] | None = None,
     hints: tuple[str, ...] = (),
+    original: str | None = None,
 ) -> StanceResult:
-    """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document."""
+    """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document, `original`
+    the document as written (same offsets), which directional cues are quoted from ("5。8%高", not "5.8%高")."""
     # One pass sorts the hits into what the rules below need.
     hedged = False
     cues: list[tuple[Hit, int]] = []
@@ -69,7 +71,7 @@ def stance_of(
     if directional is not None:
         for m in _directional_matches(directional, hints, text, start, end):
             sign = 1 if (m.lastgroup or "").startswith("bull") else -1
-            signed.append((m.start(), sign, m.group().strip()))
+            signed.append((m.start(), sign, (original or text)[m.start() : m.end()].strip()))
     if not cues and not signed:
         return StanceResult("neutral", [], hedged)
     for hit, sign in cues:

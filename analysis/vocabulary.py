@@ -100,6 +100,9 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         lex.add(cue, Role("subject"))
     for cue in _flatten(data["claims"].get("implicit_reference")):
         lex.add(cue, Role("reference"))
+    # An indirect question ("讨论是否...") is a longer plain term: it hides the question word inside it.
+    for cue in data["claims"].get("embedded_questions") or []:
+        lex.add(str(cue), Role("plain"))
     for mood, cues in (data["claims"].get("non_assertive") or {}).items():
         for cue in cues:
             lex.add(str(cue), Role("mood", mood))

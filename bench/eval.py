@@ -1,6 +1,7 @@
 """Claim-engine evaluation on the hand-labelled set in tests/analysis/eval/docs.
 
-Run `python bench/eval.py` (add `--details` to see every miss and false claim); tests import `evaluate()`.
+Run `python bench/eval.py` (add `--details` to see every miss and false claim, `--only 'holdout4_*'` to score
+one batch); tests import `evaluate()`.
 
 Each document `NAME.txt` has a sidecar `NAME.yaml` with the claims a careful analyst would mark, each keyed
 by a distinctive substring of its sentence, with its entities, quantities and stance. `acceptable` lists
@@ -92,9 +93,10 @@ def _same_quantity(gold: dict[str, Any], q: dict[str, Any]) -> bool:
     )
 
 
-def load_set(docs: Path = DOCS) -> list[tuple[str, str, dict[str, Any]]]:
+def load_set(docs: Path = DOCS, only: str = "*") -> list[tuple[str, str, dict[str, Any]]]:
+    """Documents whose stem matches the glob `only` (all by default), with their labels."""
     items = []
-    for txt in sorted(docs.glob("*.txt")):
+    for txt in sorted(docs.glob(f"{only.removesuffix('.txt')}.txt")):
         label_path = txt.with_suffix(".yaml")
         if not label_path.exists():
             raise FileNotFoundError(f"{txt.name} has no label file {label_path.name}")
@@ -108,11 +110,11 @@ def load_set(docs: Path = DOCS) -> list[tuple[str, str, dict[str, Any]]]:
     return items
 
 
-def evaluate(docs: Path = DOCS) -> Report:
+def evaluate(docs: Path = DOCS, only: str = "*") -> Report:
     from chipwatch.analysis.engine import analyze
 
     report = Report()
-    for name, text, labels in load_set(docs):
+    for name, text, labels in load_set(docs, only):
         report.documents += 1
         result = analyze(text).to_json(name)
         predicted = result["claims"]
@@ -177,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="list every miss and false claim")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--per-doc", action="store_true", help="labelled / found / false claims per document")
+    parser.add_argument(
+        "--only", default="*", metavar="GLOB", help="evaluate only documents whose name matches, e.g. 'holdout4_*'"
+    )
     args = parser.parse_args(argv)
-    report = evaluate()
+    report = evaluate(only=args.only)
     metrics = report.metrics()
     if args.json:
         print(json.dumps(metrics))

@@ -54,6 +54,16 @@ CASES = [
     ("設備投資額を400億～420億ドルに", [(40000000000, "USD", 42000000000)]),
     ("純利益は4523億台湾ドル", [(452300000000, "TWD", None)]),
     ("材料費は約500円", [(500, "JPY", None)]),
+    # Arabic digits between two scale characters; the Korean won
+    ("営業利益は2兆7000億ウォン", [(2700000000000, "KRW", None)]),
+    ("三星营收约79万亿韩元", [(79000000000000, "KRW", None)]),
+    ("净利润3亿5000万美元", [(350000000, "USD", None)]),
+    ("capex of ₩5 trillion", [(5000000000000, "KRW", None)]),
+    # signed numbers, half prices, "turned over once" and "rose more than one times"
+    ("a gross margin of -12.5% this quarter", [(-12.5, "%", None)]),
+    ("料金を半額にする", [(0.5, "x", None)]),
+    ("出货量翻了一番", [(2, "x", None)]),
+    ("股价上涨超过一倍", [(2, "x", None)]),
     # counted nouns
     ("只用了278.8万个H800 GPU小时", [(2788000, "GPU hours", None)]),
     ("采购了约100万颗H20", [(1000000, "GPU", None)]),

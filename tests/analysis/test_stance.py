@@ -32,6 +32,14 @@ def stance(text: str) -> str:
         ("英伟达不断加大投入", "bullish"),  # 不断 is not a negation
         ("英伟达公布了季度财报", "neutral"),
         ("Nvidia reported revenue of $57 billion", "neutral"),
+        ("AMD -4.2% premarket after the guide", "bearish"),  # a signed move
+        ("TSMC +3% on the day", "bullish"),
+        ("台积电代工报价上调5%-10%", "bullish"),  # a range is not a signed move
+        ("美光HBM产能已被预订一空", "bullish"),  # a sold-out idiom
+        ("先进封装是英伟达出货的瓶颈", "bearish"),
+        ("英特尔代工业务上季度损失了23亿美元", "bearish"),
+        ("Intel lost $2.1 billion on the foundry", "bearish"),
+        ("I'm short Nvidia into earnings", "bearish"),
     ],
 )
 def test_stance(text, expected):
