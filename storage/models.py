@@ -104,6 +104,9 @@ class Claim(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Set in the same transaction that enqueues its alerts, so a crash never skips or repeats rules.
     rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Set when a later version of the article no longer makes this claim (a correction, a rewrite);
+    # cleared if the sentence comes back. The row stays: alerts already sent point at it (migration 0007).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
     # database walk the index in order and stop after one page (migration 0006).
@@ -130,7 +133,7 @@ class ClaimTag(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic | source
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
-    # Copies of the claim's own values (claims never change once stored).
+    # Copies of the claim's own values (its text and analysis never change once stored).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stance: Mapped[str] = mapped_column(String(10))
 
@@ -168,7 +171,8 @@ class Alert(Base):
     target: Mapped[str] = mapped_column(Text)  # masked, for display
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts
+    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts;
+    # -> cancelled when its claim is withdrawn before the alert went out (back to pending if it returns)
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")  # or digest
