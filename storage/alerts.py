@@ -94,10 +94,18 @@ def claim_due(
 def _cancel_withdrawn(session: Session, picked: list[int], now: datetime) -> list[int]:
     """Of picked rows, cancel those whose claim was withdrawn since they were queued (a requeued dead
     row, a crashed sender's row, a withdrawal racing this delivery); return the rest."""
-    withdrawn = select(Claim.id).where(Claim.withdrawn_at.is_not(None))
+    gone = list(
+        session.scalars(
+            select(Alert.id)
+            .join(Claim, Claim.id == Alert.claim_id)
+            .where(Alert.id.in_(picked), Claim.withdrawn_at.is_not(None))
+        )
+    )
+    if not gone:
+        return picked
     stmt = (
         update(Alert)
-        .where(Alert.id.in_(picked), _due(now), Alert.claim_id.in_(withdrawn))
+        .where(Alert.id.in_(gone), _due(now))
         .values(state=CANCELLED, next_attempt_at=None, claimed_by=None, lease_until=None, last_error=CANCEL_REASON)
         .returning(Alert.id)
     )

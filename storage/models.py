@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chipwatch.storage.types import UTCDateTime, utcnow
@@ -106,7 +107,7 @@ class Claim(Base):
     rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # Set when a later version of the article no longer makes this claim (a correction, a rewrite);
     # cleared if the sentence comes back. The row stays: alerts already sent point at it (migration 0007).
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
     # database walk the index in order and stop after one page (migration 0006).
@@ -115,6 +116,14 @@ class Claim(Base):
         Index("ix_claims_language_id", "language", "id"),
         Index("ix_claims_notable_id", "notable", "id"),
         Index("ix_claims_score_id", "score", "id"),
+        # Partial: only the few withdrawn claims. A full index would tempt SQLite's planner to serve
+        # "withdrawn_at IS NULL ORDER BY id DESC LIMIT n" (every list) from it and sort the whole table.
+        Index(
+            "ix_claims_withdrawn",
+            "withdrawn_at",
+            sqlite_where=sql_text("withdrawn_at IS NOT NULL"),
+            postgresql_where=sql_text("withdrawn_at IS NOT NULL"),
+        ),
     )
 
 

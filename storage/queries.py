@@ -7,9 +7,10 @@ arriving between requests never shift or repeat rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Select, cast, func, select
@@ -181,7 +182,8 @@ class DailyCount:
 def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[DailyCount]:
     """Claims per UTC day and stance naming `entity` since `since`, oldest day first, withdrawn claims
     left out. Reads only claim_tags' (kind, value, created_at, stance) index, then subtracts the few
-    withdrawn claims found through the claims.withdrawn_at index (the common case stays index-only)."""
+    withdrawn claims: found through the partial index on claims.withdrawn_at, their tags by primary key
+    (a join or NOT IN here would read the entity's whole tag range a second time)."""
     if session.get_bind().dialect.name == "postgresql":
         day: Any = cast(func.timezone("UTC", ClaimTag.created_at), Date)
     else:
@@ -192,10 +194,23 @@ def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[
         .group_by(day, ClaimTag.stance)
     )
     counts = {(_as_date(d), stance): n for d, stance, n in session.execute(stmt)}
-    gone = stmt.join(Claim, Claim.id == ClaimTag.claim_id).where(Claim.withdrawn_at.is_not(None))
-    for d, stance, n in session.execute(gone):
-        counts[(_as_date(d), stance)] -= n
+    for key, n in _withdrawn_tag_counts(session, "entity", entity, since).items():
+        counts[key] = counts.get(key, 0) - n
     return [DailyCount(d, stance, n) for (d, stance), n in sorted(counts.items()) if n > 0]
+
+
+def _withdrawn_tag_counts(session: Session, kind: str, value: str, since: datetime) -> Counter[tuple[date, str]]:
+    """(UTC day, stance) -> how many withdrawn claims tagged (kind, value) were created that day."""
+    out: Counter[tuple[date, str]] = Counter()
+    ids = list(session.scalars(select(Claim.id).where(Claim.withdrawn_at.is_not(None))))
+    for start in range(0, len(ids), 500):
+        tags = select(ClaimTag.created_at, ClaimTag.stance).where(
+            ClaimTag.claim_id.in_(ids[start : start + 500]), ClaimTag.kind == kind, ClaimTag.value == value
+        )
+        for created, stance in session.execute(tags):
+            if created >= since:
+                out[(created.astimezone(UTC).date(), stance)] += 1
+    return out
 
 
 def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) -> list[ClaimRow]:

@@ -85,7 +85,7 @@ def test_migration_0007_keeps_existing_claims_and_alerts_current(empty_url: str)
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
         columns = {c["name"] for c in inspect(db.engine).get_columns("claims")}
         assert "withdrawn_at" in columns
-        assert "ix_claims_withdrawn_at" in {i["name"] for i in inspect(db.engine).get_indexes("claims")}
+        assert "ix_claims_withdrawn" in {i["name"] for i in inspect(db.engine).get_indexes("claims")}
         with db.session() as s:
             assert [r.claim.id for r in list_claims(s, ClaimFilter()).rows] == [2, 1]
             assert all(c.withdrawn_at is None for c in s.scalars(select(Claim)))
