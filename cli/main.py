@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--config", required=True)
     alst = al_sub.add_parser("list", help="outbox rows, newest first")
     alst.add_argument("--config", required=True)
-    alst.add_argument("--state", choices=["pending", "sending", "sent", "failed", "dead"])
+    alst.add_argument("--state", choices=["pending", "sending", "sent", "failed", "dead", "cancelled"])
     alst.add_argument("--json", action="store_true")
     ar = al_sub.add_parser("retry", help="re-queue failed or dead alerts")
     ar.add_argument("ids", nargs="*", type=int, metavar="ID")

@@ -30,6 +30,7 @@ COLUMNS = (
     "why",
     "article_title",
     "article_url",
+    "withdrawn_at",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,6 +59,7 @@ def _cells(row: ClaimRow) -> list[object]:
         "; ".join(c.why),
         row.article_title,
         row.article_url,
+        iso(c.withdrawn_at),
     ]
 
 

@@ -106,7 +106,7 @@ def article_page(request: Request, article_id: int, session: Session = Depends(g
     view = article_with_claims(session, article_id)
     if view is None:
         return _render(request, "error.html", status=404, message=f"article {article_id} not found")
-    parts = segments(view.article.text or "", view.claims)
+    parts = segments(view.article.text or "", view.current)  # withdrawn sentences are not in the text
     return _render(request, "article.html", view=view, parts=parts, claims={c.id: c for c in view.claims})
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fastapi import Query
 
-from chipwatch.storage.queries import STANCES, ClaimFilter
+from chipwatch.storage.queries import STANCES, WITHDRAWN_CHOICES, ClaimFilter
 
 MAX_LIMIT = 500
 _RELATIVE = re.compile(r"^(\d{1,4})([hd])$")
@@ -45,6 +45,9 @@ def claim_params(
     since: str | None = Query(None, description="ISO date/time, or relative: 24h, 7d"),
     until: str | None = Query(None, description="ISO date/time (exclusive)"),
     q: str | None = Query(None, description="text the claim contains"),
+    withdrawn: str | None = Query(
+        None, description="claims a changed article no longer makes: hide (default), include or only"
+    ),
     limit: str | None = Query(None, description=f"page size, 1 to {MAX_LIMIT}"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> dict[str, str]:
@@ -59,6 +62,7 @@ def claim_params(
         since=since,
         until=until,
         q=q,
+        withdrawn=withdrawn,
         limit=limit,
         cursor=cursor,
     )
@@ -70,6 +74,9 @@ def parse_claim_query(raw: dict[str, str], *, default_limit: int = 50, now: date
     stance = raw.get("stance")
     if stance and stance not in STANCES:
         raise FilterError(f"stance {stance!r} is not known; use one of {', '.join(STANCES)}")
+    withdrawn = raw.get("withdrawn", "hide")
+    if withdrawn not in WITHDRAWN_CHOICES:
+        raise FilterError(f"withdrawn {withdrawn!r} is not known; use one of {', '.join(WITHDRAWN_CHOICES)}")
     min_score = None
     if "min_score" in raw:
         try:
@@ -93,6 +100,7 @@ def parse_claim_query(raw: dict[str, str], *, default_limit: int = 50, now: date
         since=parse_time("since", raw.get("since"), now),
         until=parse_time("until", raw.get("until"), now),
         q=raw.get("q", "")[:200] or None,
+        withdrawn=withdrawn,
     )
     return ClaimQuery(raw, flt, limit, decode_cursor(raw.get("cursor")))
 

@@ -21,6 +21,7 @@ from chipwatch.storage.aliases import mark_duplicate, set_simhash
 from chipwatch.storage.articles import claim_articles, mark_failed, mark_processed, release_articles
 from chipwatch.storage.claims import add_claims, claims_by_ids
 from chipwatch.storage.db import Database
+from chipwatch.storage.withdrawals import reconcile_claims
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ class ProcessOutcome:
     errors: list[str] = field(default_factory=list)
     notable_claim_ids: list[int] = field(default_factory=list)
     taken_over: int = 0  # articles another worker finished after this one's lease ran out
+    # A changed article that no longer makes a stored claim withdraws it; one that says it again restores it.
+    withdrawn_claim_ids: list[int] = field(default_factory=list)
+    restored_claim_ids: list[int] = field(default_factory=list)
 
     def add(self, other: ProcessOutcome) -> None:
         self.processed += other.processed
@@ -47,6 +51,8 @@ class ProcessOutcome:
         self.errors += other.errors
         self.notable_claim_ids += other.notable_claim_ids
         self.taken_over += other.taken_over
+        self.withdrawn_claim_ids += other.withdrawn_claim_ids
+        self.restored_claim_ids += other.restored_claim_ids
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,19 @@ def store_analysed(db: Database, result: Analysed, worker_id: str | None = None)
         claims = [c.to_json() for c in doc.analysis.claims]
         new_ids = add_claims(session, art.id, art.key, doc.analysis.language, claims)
         out.new_claim_ids += new_ids
+        # A refetched article (changed at its source) is analysed again: claims it no longer makes are
+        # withdrawn and their unsent alerts cancelled, in this same transaction.
+        changes = reconcile_claims(session, art.id, art.key, [c["text"] for c in claims])
+        out.withdrawn_claim_ids += changes.withdrawn
+        out.restored_claim_ids += changes.restored
+        if changes.withdrawn or changes.restored:
+            log.info(
+                "article %s changed: %d claims withdrawn (%d alerts cancelled), %d restored",
+                art.id,
+                len(changes.withdrawn),
+                changes.alerts_cancelled,
+                len(changes.restored),
+            )
         if new_ids and any(c["notable"] for c in claims):
             out.notable_claim_ids += [c.claim.id for c in claims_by_ids(session, new_ids) if c.claim.notable]
         out.processed += 1

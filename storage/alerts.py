@@ -17,7 +17,9 @@ from chipwatch.storage.models import Alert, Claim, DigestItem
 from chipwatch.storage.types import UTCDateTime, utcnow
 from chipwatch.storage.upsert import insert_ignore
 
-STATES = ("pending", "sending", "sent", "failed", "dead")
+STATES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+CANCELLED = "cancelled"  # never delivered: its claim was withdrawn (see storage.withdrawals)
+CANCEL_REASON = "not sent: its claim was withdrawn (the article no longer says it)"
 
 
 def enqueue(
@@ -56,6 +58,7 @@ def claim_due(
     session: Session, worker_id: str, lease: timedelta, limit: int = 20, now: datetime | None = None
 ) -> list[Alert]:
     """Take up to `limit` due rows for `worker_id`: mark them `sending` until `lease` from now, count the attempt.
+    A due row whose claim has been withdrawn is cancelled instead of taken.
 
     Commit right after: the claim must be visible before anything is sent. Rows another worker holds
     are skipped, never waited for; a row whose lease ran out (its sender died) is due again.
@@ -67,6 +70,9 @@ def claim_due(
     # on SQLite it locks nothing, and the UPDATE's re-check of `due` under the write lock decides instead.
     pick = select(Alert.id).where(_due(now)).order_by(Alert.id).limit(limit).with_for_update(skip_locked=True)
     picked = list(session.execute(pick).scalars())
+    if not picked:
+        return []
+    picked = _cancel_withdrawn(session, picked, now)
     if not picked:
         return []
     stmt = (
@@ -83,6 +89,28 @@ def claim_due(
         select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id).execution_options(populate_existing=True)
     )
     return list(rows)
+
+
+def _cancel_withdrawn(session: Session, picked: list[int], now: datetime) -> list[int]:
+    """Of picked rows, cancel those whose claim was withdrawn since they were queued (a requeued dead
+    row, a crashed sender's row, a withdrawal racing this delivery); return the rest."""
+    gone = list(
+        session.scalars(
+            select(Alert.id)
+            .join(Claim, Claim.id == Alert.claim_id)
+            .where(Alert.id.in_(picked), Claim.withdrawn_at.is_not(None))
+        )
+    )
+    if not gone:
+        return picked
+    stmt = (
+        update(Alert)
+        .where(Alert.id.in_(gone), _due(now))
+        .values(state=CANCELLED, next_attempt_at=None, claimed_by=None, lease_until=None, last_error=CANCEL_REASON)
+        .returning(Alert.id)
+    )
+    cancelled = set(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    return [i for i in picked if i not in cancelled]
 
 
 def finish(
@@ -161,11 +189,14 @@ def immediate_claims_since(session: Session, rule: str, since: datetime) -> int:
 
 def take_digest_items(session: Session, rule: str, until: datetime, digest_key: str) -> list[DigestItem]:
     """Claim the rule's items created up to `until` that no digest holds yet, for the digest `digest_key`."""
+    # Items of withdrawn claims wait, unclaimed: they join a later digest only if the claim comes back.
     stmt = (
         select(DigestItem)
+        .join(Claim, Claim.id == DigestItem.claim_id)
         .where(DigestItem.rule == rule, DigestItem.digest_key.is_(None), DigestItem.created_at <= until)
+        .where(Claim.withdrawn_at.is_(None))
         .order_by(DigestItem.id)
-        .with_for_update()
+        .with_for_update(of=DigestItem)
     )
     items = list(session.scalars(stmt))
     for item in items:

@@ -102,8 +102,9 @@ def _in_context():  # type: ignore[no-untyped-def]
 
 
 def claims_awaiting_rules(session: Session, limit: int = 1000) -> list[ClaimInContext]:
-    """Claims whose alert rules have not been evaluated yet, oldest first, with their article."""
-    stmt = _in_context().where(Claim.rules_evaluated.is_(False)).limit(limit)
+    """Claims whose alert rules have not been evaluated yet, oldest first, with their article.
+    A withdrawn claim waits unevaluated: it is evaluated only if its article says it again."""
+    stmt = _in_context().where(Claim.rules_evaluated.is_(False), Claim.withdrawn_at.is_(None)).limit(limit)
     return [ClaimInContext(c, url, title, src) for c, url, title, src in session.execute(stmt)]
 
 

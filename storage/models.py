@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chipwatch.storage.types import UTCDateTime, utcnow
@@ -104,6 +105,9 @@ class Claim(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Set in the same transaction that enqueues its alerts, so a crash never skips or repeats rules.
     rules_evaluated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Set when a later version of the article no longer makes this claim (a correction, a rewrite);
+    # cleared if the sentence comes back. The row stays: alerts already sent point at it (migration 0007).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
     # database walk the index in order and stop after one page (migration 0006).
@@ -112,6 +116,14 @@ class Claim(Base):
         Index("ix_claims_language_id", "language", "id"),
         Index("ix_claims_notable_id", "notable", "id"),
         Index("ix_claims_score_id", "score", "id"),
+        # Partial: only the few withdrawn claims. A full index would tempt SQLite's planner to serve
+        # "withdrawn_at IS NULL ORDER BY id DESC LIMIT n" (every list) from it and sort the whole table.
+        Index(
+            "ix_claims_withdrawn",
+            "withdrawn_at",
+            sqlite_where=sql_text("withdrawn_at IS NOT NULL"),
+            postgresql_where=sql_text("withdrawn_at IS NOT NULL"),
+        ),
     )
 
 
@@ -130,7 +142,7 @@ class ClaimTag(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic | source
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
-    # Copies of the claim's own values (claims never change once stored).
+    # Copies of the claim's own values (its text and analysis never change once stored).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stance: Mapped[str] = mapped_column(String(10))
 
@@ -168,7 +180,8 @@ class Alert(Base):
     target: Mapped[str] = mapped_column(Text)  # masked, for display
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts
+    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts;
+    # -> cancelled when its claim is withdrawn before the alert went out (back to pending if it returns)
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")  # or digest

@@ -7,9 +7,10 @@ arriving between requests never shift or repeat rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Select, cast, func, select
@@ -19,7 +20,9 @@ from chipwatch.storage.claims import fold_text
 from chipwatch.storage.models import Alert, Article, Claim, ClaimSearch, ClaimTag, Source
 
 STANCES = ("bullish", "bearish", "neutral")
-ALERT_STATES = ("pending", "sent", "failed", "dead")
+ALERT_STATES = ("pending", "sent", "failed", "dead", "cancelled")
+# Claims a changed article no longer makes: hidden by default, listed on request, or listed alone.
+WITHDRAWN_CHOICES = ("hide", "include", "only")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class ClaimFilter:
     until: datetime | None = None
     q: str | None = None
     notable: bool | None = None
+    withdrawn: str = "hide"  # one of WITHDRAWN_CHOICES
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
             stmt = stmt.join(tag, (tag.claim_id == Claim.id) & (tag.kind == kind) & (tag.value == value))
             if key is Claim.id:
                 key = tag.claim_id
+    if flt.withdrawn == "hide":
+        stmt = stmt.where(Claim.withdrawn_at.is_(None))
+    elif flt.withdrawn == "only":
+        stmt = stmt.where(Claim.withdrawn_at.is_not(None))
     if flt.stance:
         stmt = stmt.where(Claim.stance == flt.stance)
     if flt.language:
@@ -139,11 +147,22 @@ def _escape_like(text: str) -> str:
 class ArticleView:
     article: Article
     source: str
-    claims: list[Claim]
+    claims: list[Claim]  # every claim, withdrawn ones included (each says when)
+
+    @property
+    def current(self) -> list[Claim]:
+        """The claims the article makes now."""
+        return [c for c in self.claims if c.withdrawn_at is None]
+
+    @property
+    def withdrawn(self) -> list[Claim]:
+        """Claims an earlier version made and the current one does not."""
+        return [c for c in self.claims if c.withdrawn_at is not None]
 
 
 def article_with_claims(session: Session, article_id: int) -> ArticleView | None:
-    """An article, its source name and its claims in id order; None when there is no such article."""
+    """An article, its source name and all its claims in id order (withdrawn ones too: the article page
+    shows what changed); None when there is no such article."""
     found = session.execute(
         select(Article, Source.name).join(Source, Article.source_id == Source.id).where(Article.id == article_id)
     ).first()
@@ -161,8 +180,10 @@ class DailyCount:
 
 
 def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[DailyCount]:
-    """Claims per UTC day and stance naming `entity` since `since`, oldest day first.
-    Reads only claim_tags' (kind, value, created_at, stance) index."""
+    """Claims per UTC day and stance naming `entity` since `since`, oldest day first, withdrawn claims
+    left out. Reads only claim_tags' (kind, value, created_at, stance) index, then subtracts the few
+    withdrawn claims: found through the partial index on claims.withdrawn_at, their tags by primary key
+    (a join or NOT IN here would read the entity's whole tag range a second time)."""
     if session.get_bind().dialect.name == "postgresql":
         day: Any = cast(func.timezone("UTC", ClaimTag.created_at), Date)
     else:
@@ -171,9 +192,25 @@ def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[
         select(day, ClaimTag.stance, func.count())
         .where(ClaimTag.kind == "entity", ClaimTag.value == entity, ClaimTag.created_at >= since)
         .group_by(day, ClaimTag.stance)
-        .order_by(day)
     )
-    return [DailyCount(_as_date(d), stance, n) for d, stance, n in session.execute(stmt)]
+    counts = {(_as_date(d), stance): n for d, stance, n in session.execute(stmt)}
+    for key, n in _withdrawn_tag_counts(session, "entity", entity, since).items():
+        counts[key] = counts.get(key, 0) - n
+    return [DailyCount(d, stance, n) for (d, stance), n in sorted(counts.items()) if n > 0]
+
+
+def _withdrawn_tag_counts(session: Session, kind: str, value: str, since: datetime) -> Counter[tuple[date, str]]:
+    """(UTC day, stance) -> how many withdrawn claims tagged (kind, value) were created that day."""
+    out: Counter[tuple[date, str]] = Counter()
+    ids = list(session.scalars(select(Claim.id).where(Claim.withdrawn_at.is_not(None))))
+    for start in range(0, len(ids), 500):
+        tags = select(ClaimTag.created_at, ClaimTag.stance).where(
+            ClaimTag.claim_id.in_(ids[start : start + 500]), ClaimTag.kind == kind, ClaimTag.value == value
+        )
+        for created, stance in session.execute(tags):
+            if created >= since:
+                out[(created.astimezone(UTC).date(), stance)] += 1
+    return out
 
 
 def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) -> list[ClaimRow]:

@@ -27,6 +27,8 @@ def claim_record(claim: Claim) -> dict[str, Any]:
         "notable": claim.notable,
         "why": claim.why,
         "created_at": iso(claim.created_at),
+        # null while the article still makes the claim; when set, a later version of the article dropped it
+        "withdrawn_at": iso(claim.withdrawn_at),
     }
 
 

@@ -81,7 +81,13 @@ def test_alert_retry_needs_post_and_the_csrf_token(client: TestClient, corpus: C
     assert client.get("/api/alerts", params={"state": "failed"}).json()["items"]  # still failed
     done = client.post(f"/alerts/{failed}/retry", data={"csrf": csrf}, follow_redirects=False)
     assert done.status_code == 303
-    assert client.get("/api/alerts").json()["counts"] == {"pending": 2, "sent": 1, "failed": 0, "dead": 0}
+    assert client.get("/api/alerts").json()["counts"] == {
+        "pending": 2,
+        "sent": 1,
+        "failed": 0,
+        "dead": 0,
+        "cancelled": 0,
+    }
     sent = corpus.alerts["sent"]
     assert client.post(f"/alerts/{sent}/retry", data={"csrf": csrf}).status_code == 409  # sent alerts are never resent
 

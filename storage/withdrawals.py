@@ -1,0 +1,91 @@
+"""Withdrawn claims: an article changed at its source and no longer makes some of its stored claims.
+
+Claims are never deleted (alert rows point at them, and the history matters): a claim whose sentence is
+gone gets `withdrawn_at`, and alerts for it that have not gone out are cancelled, in the transaction that
+stores the new analysis. A sentence that comes back clears `withdrawn_at` and puts its cancelled alerts
+back in the queue; alerts already sent stay sent, so nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chipwatch.storage.alerts import CANCEL_REASON, CANCELLED
+from chipwatch.storage.claims import claim_fingerprint
+from chipwatch.storage.models import Alert, Claim
+from chipwatch.storage.types import utcnow
+
+# Outbox states of an alert that has not been delivered and would still be (retried) if left alone.
+# A dead row is left as it is (its error is the useful part); if someone requeues it, delivery cancels it.
+UNSENT = ("pending", "failed")
+
+
+@dataclass
+class Reconciled:
+    withdrawn: list[int] = field(default_factory=list)  # claim ids withdrawn now
+    restored: list[int] = field(default_factory=list)  # claim ids said again after a withdrawal
+    alerts_cancelled: int = 0
+    alerts_restored: int = 0
+
+
+def reconcile_claims(
+    session: Session, article_id: int, article_key: str, sentences: Iterable[str], now: datetime | None = None
+) -> Reconciled:
+    """Bring the article's stored claims in line with the sentences its latest analysis claims.
+
+    Call after `add_claims` with the same sentences, in the same transaction.
+    """
+    now = now or utcnow()
+    current = {claim_fingerprint(article_key, s) for s in sentences}
+    rows = session.execute(
+        select(Claim.id, Claim.fingerprint, Claim.withdrawn_at).where(Claim.article_id == article_id)
+    ).all()
+    out = Reconciled(
+        withdrawn=sorted(cid for cid, fp, gone in rows if fp not in current and gone is None),
+        restored=sorted(cid for cid, fp, gone in rows if fp in current and gone is not None),
+    )
+    if out.withdrawn:
+        _set_withdrawn(session, out.withdrawn, now)
+        out.alerts_cancelled = cancel_unsent_alerts(session, out.withdrawn)
+    if out.restored:
+        _set_withdrawn(session, out.restored, None)
+        out.alerts_restored = _requeue_cancelled(session, out.restored)
+    return out
+
+
+def _set_withdrawn(session: Session, claim_ids: Sequence[int], when: datetime | None) -> None:
+    session.execute(
+        update(Claim)
+        .where(Claim.id.in_(list(claim_ids)))
+        .values(withdrawn_at=when)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def cancel_unsent_alerts(session: Session, claim_ids: Sequence[int]) -> int:
+    """Cancel the claims' alerts that are waiting or being retried; returns how many."""
+    stmt = (
+        update(Alert)
+        .where(Alert.claim_id.in_(list(claim_ids)), Alert.state.in_(UNSENT))
+        .values(state=CANCELLED, next_attempt_at=None, last_error=CANCEL_REASON)
+        .returning(Alert.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(session.execute(stmt).all())
+
+
+def _requeue_cancelled(session: Session, claim_ids: Sequence[int]) -> int:
+    """A claim said again: its cancelled alerts (never delivered) are due again, with fresh attempts."""
+    stmt = (
+        update(Alert)
+        .where(Alert.claim_id.in_(list(claim_ids)), Alert.state == CANCELLED)
+        .values(state="pending", attempts=0, next_attempt_at=None, last_error=None, claimed_by=None, lease_until=None)
+        .returning(Alert.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(session.execute(stmt).all())
