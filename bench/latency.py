@@ -23,12 +23,13 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import psycopg
+from latency_stages import item_marks, print_stages  # bench/ is on sys.path when run as a script
 from sqlalchemy import select
 
 from chipwatch.loopback import LoopbackServer
@@ -191,6 +192,7 @@ class Bench:
 
     def latency(self, items: int, interval: float, poll_every: float, deadline: float) -> list[float]:
         prefix = f"lat-{uuid.uuid4().hex[:6]}-"
+        since = datetime.now(UTC)
         stop = threading.Event()
 
         def poller() -> None:
@@ -227,6 +229,7 @@ class Bench:
                 + (f"; {missing} items without an alert by the deadline" if missing else ""),
                 flush=True,
             )
+            print_stages(item_marks(self.db, self.state.api_url, prefix, arrived, since))
         return lat
 
 
