@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from latency_stages import item_marks, print_stages  # bench/ is on sys.path when run as a script
+from latency_stages import item_marks, print_stages, runs_per_deployment  # bench/ is on sys.path when run as a script
 from sqlalchemy import select
 
 from chipwatch.loopback import LoopbackServer
@@ -230,6 +230,8 @@ class Bench:
                 flush=True,
             )
             print_stages(item_marks(self.db, self.state.api_url, prefix, arrived, since))
+            runs = runs_per_deployment(self.state.api_url, since)
+            print("flow runs started meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(runs.items())), flush=True)
         return lat
 
 

@@ -82,6 +82,25 @@ def process_runs(client: httpx.Client) -> dict[int, dict[str, float | None]]:
     return out
 
 
+def runs_per_deployment(api_url: str, since: datetime) -> dict[str, int]:
+    """How many flow runs of each deployment started since `since`: each is a process start-up."""
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        deps = {d["id"]: d["name"] for d in client.post("/deployments/filter", json={}).json()}
+        counts: dict[str, int] = {}
+        offset = 0
+        while True:
+            filt = {"flow_runs": {"start_time": {"after_": since.isoformat()}}, "limit": 200, "offset": offset}
+            page = client.post("/flow_runs/filter", json=filt).json()
+            for run in page:
+                if not run.get("start_time"):  # scheduled ahead, not started
+                    continue
+                name = deps.get(run.get("deployment_id"), "other")
+                counts[name] = counts.get(name, 0) + 1
+            if len(page) < 200:
+                return counts
+            offset += 200
+
+
 def item_marks(db, api_url: str, prefix: str, arrived: dict[str, float], since: datetime) -> list[ItemMarks]:  # type: ignore[no-untyped-def]
     """Every mark known for each item with the given guid prefix."""
     with db.session() as s:

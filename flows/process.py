@@ -119,7 +119,8 @@ def process(
     if deliver_inline and queued:
         deliver_alerts(config)
     if outcome.notable_claim_ids or queued:
-        announce_notable_claims(outcome.notable_claim_ids)
+        # Sent inline: no `deliver` run. Failed sends wait for their retry time, which `poll` serves.
+        announce_notable_claims(outcome.notable_claim_ids, delivered=deliver_inline or not queued)
     return {
         "worker": worker,
         "processed": outcome.processed,
