@@ -132,17 +132,18 @@ def item_marks(db, api_url: str, prefix: str, arrived: dict[str, float], since: 
     return items
 
 
-def stage_medians(items: list[ItemMarks]) -> list[tuple[str, float, int]]:
-    """(stage, median seconds, items measured) for each stage both of whose marks are known."""
+def stage_figures(items: list[ItemMarks]) -> list[tuple[str, float, float, int]]:
+    """(stage, median s, p95 s, items measured) for each stage both of whose marks are known."""
     out = []
     for label, start, end in STAGES:
-        spans = [m.marks[end] - m.marks[start] for m in items if start in m.marks and end in m.marks]
+        spans = sorted(m.marks[end] - m.marks[start] for m in items if start in m.marks and end in m.marks)
         if spans:
-            out.append((label, statistics.median(spans), len(spans)))
+            p95 = spans[min(len(spans) - 1, round(0.95 * (len(spans) - 1)))]
+            out.append((label, statistics.median(spans), p95, len(spans)))
     return out
 
 
 def print_stages(items: list[ItemMarks]) -> None:
-    print("stage breakdown (median over items):", flush=True)
-    for label, median, n in stage_medians(items):
-        print(f"  {label:<48} {median:6.1f} s  (n={n})", flush=True)
+    print("stage breakdown over items:                        median     p95", flush=True)
+    for label, median, p95, n in stage_figures(items):
+        print(f"  {label:<48} {median:6.1f} s {p95:6.1f} s  (n={n})", flush=True)
