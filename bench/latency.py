@@ -5,7 +5,9 @@
    processed - first stored).
 2. Latency, with 2 workers: `--items` notable items are published to the feed one by one; a new
    `poll` run starts as soon as the previous one is over; for each item, the time from the poll
-   that stores it to its alert arriving at a loopback apprise receiver. Prints p50/p95/max (target p95 <= 30 s).
+   that stores it to its alert arriving at a loopback apprise receiver. Prints p50/p95/max (target p95 <= 30 s),
+   the median and p95 of each stage on the way (bench/latency_stages.py) and how many flow runs each
+   deployment started meanwhile (each run is a Python process start-up competing for the cores).
 
 Everything is on loopback: Prefect server on a throwaway PostgreSQL database, throwaway application
 database, feed and receiver in this process. Bounded: each phase stops at its deadline.
