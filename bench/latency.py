@@ -5,7 +5,9 @@
    processed - first stored).
 2. Latency, with 2 workers: `--items` notable items are published to the feed one by one; a new
    `poll` run starts as soon as the previous one is over; for each item, the time from the poll
-   that stores it to its alert arriving at a loopback apprise receiver. Prints p50/p95/max (target p95 <= 30 s).
+   that stores it to its alert arriving at a loopback apprise receiver. Prints p50/p95/max (target p95 <= 30 s),
+   the median and p95 of each stage on the way (bench/latency_stages.py) and how many flow runs each
+   deployment started meanwhile (each run is a Python process start-up competing for the cores).
 
 Everything is on loopback: Prefect server on a throwaway PostgreSQL database, throwaway application
 database, feed and receiver in this process. Bounded: each phase stops at its deadline.
@@ -23,12 +25,13 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import psycopg
+from latency_stages import item_marks, print_stages, runs_per_deployment  # bench/ is on sys.path when run as a script
 from sqlalchemy import select
 
 from chipwatch.loopback import LoopbackServer
@@ -191,6 +194,7 @@ class Bench:
 
     def latency(self, items: int, interval: float, poll_every: float, deadline: float) -> list[float]:
         prefix = f"lat-{uuid.uuid4().hex[:6]}-"
+        since = datetime.now(UTC)
         stop = threading.Event()
 
         def poller() -> None:
@@ -227,6 +231,9 @@ class Bench:
                 + (f"; {missing} items without an alert by the deadline" if missing else ""),
                 flush=True,
             )
+            print_stages(item_marks(self.db, self.state.api_url, prefix, arrived, since))
+            runs = runs_per_deployment(self.state.api_url, since)
+            print("flow runs started meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(runs.items())), flush=True)
         return lat
 
 

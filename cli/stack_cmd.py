@@ -71,6 +71,8 @@ def project_dir() -> Path:
 def prefect_env(home: Path, api_url: str) -> dict[str, str]:
     """Environment for every process of the stack: its own PREFECT_HOME, the API, no telemetry."""
     env = dict(os.environ)
+    # Flow runs start as `python -m prefect.engine` (prefect.yaml): the worker's own interpreter.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         PREFECT_HOME=str(home / "prefect-home"),
         PREFECT_API_URL=api_url,

@@ -36,22 +36,26 @@ def select_sources(config: str, only_due: bool, names: list[str] | None = None) 
 # No task timeout: submitted tasks run in threads, which a timeout cannot interrupt; every request
 # has its own timeouts and size limit (http settings), which bound the poll instead.
 @task(name="poll source", task_run_name="poll {source}", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def poll_one(config: str, source: str) -> dict[str, Any]:
+def poll_one(config: str, source: str, event_batch: int | None = None) -> dict[str, Any]:
+    """Poll one source; with `event_batch`, announce its new articles as soon as they are stored
+    (not after the slowest source of this run), in events of that many ids."""
     settings = settings_for(config)
     cfg = next(s for s in settings.sources if s.name == source)
     with http_client(settings) as client:
         out = poll_source(database_for(settings.database), client, cfg)
+    new = out.new_article_ids
+    events = announce_new_articles(source, new, event_batch) if event_batch and new else 0
     log = get_run_logger()
     if out.error:
         log.warning("source %s: %s", source, out.error)
-    new = out.new_article_ids
-    log.info("source %s: %d listed, %d new articles %s", source, out.listed, len(new), new)
+    log.info("source %s: %d listed, %d new articles %s, %d events", source, out.listed, len(new), new, events)
     return {
         "source": out.source,
         "listed": out.listed,
         "new": out.new_article_ids,
         "not_modified": out.not_modified,
         "error": out.error,
+        "events": events,
     }
 
 
@@ -65,11 +69,6 @@ def process_new(config: str) -> dict[str, Any]:
         "claims": out.new_claim_ids,
         "errors": out.errors,
     }
-
-
-@task(name="announce new articles", task_run_name="announce {source}", cache_policy=NO_CACHE)
-def announce(source: str, article_ids: list[int], batch: int) -> int:
-    return announce_new_articles(source, article_ids, batch)
 
 
 @task(name="find stale articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=60)
@@ -90,13 +89,14 @@ def poll(
 ) -> dict[str, Any]:
     """Poll sources (all, or the group named in `sources`); returns a summary."""
     names = select_sources(config, only_due, sources)
-    polls = [f.result() for f in [poll_one.submit(config, s) for s in names]]
+    batch = None if process_inline else event_batch
+    polls = [f.result() for f in [poll_one.submit(config, s, batch) for s in names]]
     if process_inline:
         processing = process_new(config)
         queued = queue_alerts(config)
         deliveries = deliver_alerts(config)
         return {"polls": polls, "processing": processing, "alerts_queued": queued, "deliveries": deliveries}
-    events = sum(announce(p["source"], p["new"], event_batch) for p in polls if p["new"])
+    events = sum(p["events"] for p in polls)
     # Fallback for lost events or crashed runs: articles waiting longer than this are done here.
     stale = find_stale(config, stale_after_minutes)
     fallback = process(config=config, article_ids=stale) if stale else None

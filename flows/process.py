@@ -108,18 +108,24 @@ def process(
     worker = default_worker_id()
     outcome = ProcessOutcome()
     while outcome.processed + outcome.failed + outcome.taken_over < limit:
-        pending = claim(config, worker, article_ids, min(batch, limit), lease_minutes)
+        size = min(batch, limit)
+        pending = claim(config, worker, article_ids, size, lease_minutes)
         if not pending:
             break
         slices = _slices(pending, ANALYSIS_THREADS)
         futures = [analyse.submit(part, part[0].id) for part in slices]
         results = [r for f in futures for r in f.result()]
         outcome.add(store(config, worker, results))
+        if len(pending) < size:
+            # A short batch took all there was: another claim (a task run, about a second on a
+            # busy machine) would only hold up the alerts. Later arrivals have events of their own.
+            break
     queued = queue_alerts(config) if outcome.new_claim_ids else 0
     if deliver_inline and queued:
         deliver_alerts(config)
     if outcome.notable_claim_ids or queued:
-        announce_notable_claims(outcome.notable_claim_ids)
+        # Sent inline: no `deliver` run. Failed sends wait for their retry time, which `poll` serves.
+        announce_notable_claims(outcome.notable_claim_ids, delivered=deliver_inline or not queued)
     return {
         "worker": worker,
         "processed": outcome.processed,

@@ -184,3 +184,44 @@ def test_poll_processes_articles_whose_event_was_lost(stack: Any) -> None:
     _wait("the stale article processed by poll's fallback", done, 120, stack.home)
     _wait("its alert at the receiver", lambda: bool(_alert_ids(stack.receiver.received, url)), 90, stack.home)
     db.dispose()
+
+
+def _deliver_runs(api_url: str) -> list[dict[str, Any]]:
+    with httpx.Client(base_url=api_url, timeout=10) as client:
+        dep = client.get("/deployments/name/deliver/deliver").json()
+        return client.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json()
+
+
+def test_notable_claims_run_deliver_only_when_alerts_were_left_unsent(stack: Any) -> None:
+    """`process` sends its alerts inline and says so on the event: no `deliver` run (a whole process
+    start-up) follows; an event saying alerts are pending still runs `deliver`."""
+    base = 10**9 + uuid.uuid4().int % 10**6  # no such claims: the run only has to exist
+    sent, pending = base, base + 1
+    for marker, delivery in ((sent, "sent"), (pending, "pending")):
+        body = [
+            {
+                "id": str(uuid.uuid4()),
+                "occurred": datetime.now(UTC).isoformat(),
+                "event": "chipwatch.claim.notable",
+                "resource": {"prefect.resource.id": "chipwatch.claims", "chipwatch.delivery": delivery},
+                "payload": {"claim_ids": [marker]},
+            }
+        ]
+        assert httpx.post(f"{stack.api_url}/events", json=body, timeout=10).status_code == 204
+
+    def markers() -> list[int]:
+        return [i for run in _deliver_runs(stack.api_url) for i in (run["parameters"].get("claim_ids") or [])]
+
+    _wait("a deliver run for the pending event", lambda: pending in markers(), 60, stack.home)
+    time.sleep(3)  # the earlier event, had it matched, has been acted on by now
+    assert sent not in markers()
+
+
+def test_flow_runs_start_the_engine_directly(stack: Any) -> None:
+    """Every deployment runs `python -m prefect.engine` itself: without a command, Prefect's process
+    worker first starts a workspace supervisor, a second Python process per flow run."""
+    with httpx.Client(base_url=stack.api_url, timeout=10) as client:
+        deps = client.post("/deployments/filter", json={}).json()
+    assert {d["name"]: d["job_variables"].get("command") for d in deps} == {
+        name: "python -m prefect.engine" for name in ("poll", "process", "deliver", "digest")
+    }
