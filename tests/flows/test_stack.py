@@ -93,7 +93,7 @@ def _sent_alerts(db: Database, url_part: str) -> list[Alert]:
         return list(s.scalars(stmt))
 
 
-def test_an_emitted_event_runs_process_then_deliver_to_the_receiver(stack: Any) -> None:
+def test_an_emitted_event_runs_process_which_delivers_to_the_receiver(stack: Any) -> None:
     db = open_database(stack.app_db)
     url = f"{stack.site_url}/chain/{uuid.uuid4().hex[:8]}.html"
     with db.session() as s, s.begin():
