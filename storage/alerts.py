@@ -180,9 +180,10 @@ def requeue(session: Session, ids: Sequence[int] = (), *, dead: bool = False) ->
 
 
 def immediate_claims_since(session: Session, rule: str, since: datetime) -> int:
-    """How many distinct claims a rule has alerted immediately since `since` (for throttling)."""
+    """How many distinct claims a rule has alerted immediately since `since` (for throttling). Alerts cancelled
+    because their claim was withdrawn never reach anyone, so they leave room for others."""
     stmt = select(func.count(func.distinct(Alert.claim_id))).where(
-        Alert.rule == rule, Alert.kind == "immediate", Alert.created_at >= since
+        Alert.rule == rule, Alert.kind == "immediate", Alert.created_at >= since, Alert.state != CANCELLED
     )
     return int(session.execute(stmt).scalar_one())
 

@@ -183,3 +183,15 @@ def test_withdrawn_claims_skip_rules_digests_and_counts_until_they_return(db: Da
         assert sum(c.count for c in entity_daily_counts(s, "NVIDIA", since)) == 2
         items = outbox.take_digest_items(s, "d", datetime.now(UTC) + timedelta(minutes=1), "d@2")
     assert [i.claim_id for i in items] == [dropped]
+
+
+def test_cancelled_alerts_leave_room_in_the_throttle(db: Database) -> None:
+    article_id, (kept, dropped) = _stored_article(db, ["NVIDIA capex up", "NVIDIA capex down"])
+    since = datetime.now(UTC) - timedelta(hours=1)
+    with db.session() as s, s.begin():
+        outbox.enqueue(s, [_alert(kept, "pending", 1), _alert(dropped, "pending", 2)], [])
+        assert outbox.immediate_claims_since(s, "r", since) == 2
+        reconcile_claims(s, article_id, KEY, ["NVIDIA capex up"])
+    with db.session() as s:
+        assert s.get_one(Alert, 2).state == "cancelled"
+        assert outbox.immediate_claims_since(s, "r", since) == 1
