@@ -27,9 +27,14 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get("/claims", summary="Claims, newest first, filtered, with cursor pagination")
 def api_claims(query: ClaimQuery = Depends(claim_query), session: Session = Depends(get_session)) -> dict[str, Any]:
     """`items`: claims with article_url, article_title, source, published. `next_cursor`: pass it as
-    `cursor` for the next page; null on the last page."""
-    page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id)
-    return {"items": [claim_row_dict(r) for r in page.rows], "next_cursor": encode_cursor(page.next_before)}
+    `cursor` for the next (older) page; null on the last page. `prev_cursor`: the same for the page before
+    (newer); null on the first page."""
+    page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id, after_id=query.after_id)
+    return {
+        "items": [claim_row_dict(r) for r in page.rows],
+        "next_cursor": encode_cursor(page.next_before),
+        "prev_cursor": encode_cursor(page.prev_after, newer=True),
+    }
 
 
 @router.get("/articles/{article_id}", summary="One article: extracted text and its claims")

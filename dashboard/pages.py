@@ -84,6 +84,7 @@ def claims_page(
         sources=choices.sources,
         rows=[],
         next_link=None,
+        prev_link=None,
         error=None,
         csv_link=_link("/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
         atom_link=_link("/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
@@ -94,10 +95,14 @@ def claims_page(
     except FilterError as exc:
         context["error"] = str(exc)
         return _render(request, "claims.html", status=400, **context)
-    page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id)
+    page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id, after_id=query.after_id)
     context["rows"] = page.rows
     if page.next_before is not None:
         context["next_link"] = _link("/", {**filters, "cursor": encode_cursor(page.next_before) or ""})
+    if page.prev_after is not None:
+        context["prev_link"] = _link("/", {**filters, "cursor": encode_cursor(page.prev_after, newer=True) or ""})
+    else:
+        context["first_link"] = None  # already the newest page
     return _render(request, "claims.html", **context)
 
 

@@ -33,6 +33,7 @@ class ClaimQuery:
     filter: ClaimFilter
     limit: int
     before_id: int | None
+    after_id: int | None = None  # a "newer" cursor: the page above this id
 
 
 def claim_params(
@@ -102,7 +103,8 @@ def parse_claim_query(raw: dict[str, str], *, default_limit: int = 50, now: date
         q=raw.get("q", "")[:200] or None,
         withdrawn=withdrawn,
     )
-    return ClaimQuery(raw, flt, limit, decode_cursor(raw.get("cursor")))
+    before_id, after_id = decode_position(raw.get("cursor"))
+    return ClaimQuery(raw, flt, limit, before_id, after_id)
 
 
 def parse_time(name: str, value: str | None, now: datetime | None = None) -> datetime | None:
@@ -126,20 +128,30 @@ def parse_time(name: str, value: str | None, now: datetime | None = None) -> dat
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def encode_cursor(before_id: int | None) -> str | None:
-    """An opaque position: clients pass it back, they should not build it."""
-    if before_id is None:
+def encode_cursor(position: int | None, *, newer: bool = False) -> str | None:
+    """An opaque position: clients pass it back, they should not build it. By default it means "older
+    than this id" (next_cursor); `newer` means "the page above this id" (prev_cursor)."""
+    if position is None:
         return None
-    return base64.urlsafe_b64encode(f"c{before_id}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"{'n' if newer else 'c'}{position}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> int | None:
+    """The id an "older than" cursor points below (lists that only page forward)."""
+    before_id, after_id = decode_position(cursor)
+    if after_id is not None:
+        raise FilterError("this list only pages forward; pass next_cursor from the previous page unchanged")
+    return before_id
+
+
+def decode_position(cursor: str | None) -> tuple[int | None, int | None]:
+    """(before_id, after_id) of a cursor; at most one is set."""
     if not cursor:
-        return None
+        return None, None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith("c") and text[1:].isdigit():
-            return int(text[1:])
+        if text[:1] in ("c", "n") and text[1:].isdigit():
+            return (int(text[1:]), None) if text[0] == "c" else (None, int(text[1:]))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise FilterError("cursor is not one this server gave out; pass next_cursor from the previous page unchanged")
+    raise FilterError("cursor is not one this server gave out; pass next_cursor or prev_cursor from a page unchanged")

@@ -56,20 +56,37 @@ class ClaimRow:
 @dataclass(frozen=True)
 class ClaimPage:
     rows: list[ClaimRow]
-    next_before: int | None  # pass as `before_id` for the next page; None on the last page
+    next_before: int | None  # pass as `before_id` for the next (older) page; None on the last page
+    prev_after: int | None = None  # pass as `after_id` for the previous (newer) page; None on the first page
 
 
-def list_claims(session: Session, flt: ClaimFilter, *, limit: int = 50, before_id: int | None = None) -> ClaimPage:
-    """One page of claims matching `flt`, newest first, starting below `before_id`."""
+def list_claims(
+    session: Session,
+    flt: ClaimFilter,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    after_id: int | None = None,
+) -> ClaimPage:
+    """One page of claims matching `flt`, newest first: the newest below `before_id`, or (going back a
+    page) the oldest `limit` above `after_id`. Both directions read one page of the same index."""
     stmt, key = _claims_query(session, flt)
     if stmt is None:
         return ClaimPage([], None)
+    if after_id is not None:
+        newer = [ClaimRow(*r) for r in session.execute(stmt.where(key > after_id).order_by(key.asc()).limit(limit + 1))]
+        more_newer = len(newer) > limit
+        rows = newer[:limit][::-1]
+        # The page was reached from an older one, so older rows exist below it.
+        return ClaimPage(rows, rows[-1].claim.id if rows else None, rows[0].claim.id if more_newer and rows else None)
     if before_id is not None:
         stmt = stmt.where(key < before_id)
     rows = [ClaimRow(*r) for r in session.execute(stmt.order_by(key.desc()).limit(limit + 1))]
     more = len(rows) > limit
     rows = rows[:limit]
-    return ClaimPage(rows, rows[-1].claim.id if more and rows else None)
+    # A page below a cursor has newer rows above it (the page the cursor came from).
+    prev = rows[0].claim.id if before_id is not None and rows else None
+    return ClaimPage(rows, rows[-1].claim.id if more and rows else None, prev)
 
 
 def iter_claims(session: Session, flt: ClaimFilter, *, batch: int = 1000) -> Iterator[ClaimRow]:

@@ -18,7 +18,7 @@ from .conftest import JS_URL, XSS_TEXT, Corpus
 
 def test_claims_newest_first_with_the_interface_shape(client: TestClient) -> None:
     body = client.get("/api/claims").json()
-    assert set(body) == {"items", "next_cursor"} and body["next_cursor"] is None
+    assert set(body) == {"items", "next_cursor", "prev_cursor"} and body["next_cursor"] is body["prev_cursor"] is None
     assert len(body["items"]) == 5
     ids = [i["id"] for i in body["items"]]
     assert ids == sorted(ids, reverse=True)
@@ -74,6 +74,26 @@ def test_cursor_pagination_walks_every_claim_once(client: TestClient) -> None:
         if cursor is None:
             break
     assert len(seen) == 5 and len(set(seen)) == 5 and seen == sorted(seen, reverse=True)
+
+
+def test_prev_cursors_walk_back_through_the_same_pages(client: TestClient) -> None:
+    pages: list[list[int]] = []
+    body = client.get("/api/claims", params={"limit": "2"}).json()
+    assert body["prev_cursor"] is None  # the first page has nothing newer
+    while True:
+        pages.append([i["id"] for i in body["items"]])
+        if body["next_cursor"] is None:
+            break
+        body = client.get("/api/claims", params={"limit": "2", "cursor": body["next_cursor"]}).json()
+    assert [len(p) for p in pages] == [2, 2, 1]
+    back = [pages[-1]]
+    while body["prev_cursor"] is not None:
+        body = client.get("/api/claims", params={"limit": "2", "cursor": body["prev_cursor"]}).json()
+        back.append([i["id"] for i in body["items"]])
+    assert back[::-1] == pages  # the same pages, newest first within each, and the walk stops at the first
+    # a page reached going back still pages forward
+    again = client.get("/api/claims", params={"limit": "2", "cursor": body["next_cursor"]}).json()
+    assert [i["id"] for i in again["items"]] == pages[1]
 
 
 def test_bad_parameters_are_400_naming_the_parameter(client: TestClient) -> None:

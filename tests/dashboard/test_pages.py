@@ -35,6 +35,11 @@ def test_page_pagination_links(client: TestClient) -> None:
     older = re.search(r'class="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     second = client.get(older).text
     assert "newest" in second and "older" in second
+    newer = re.search(r'class="prev" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+    back = client.get(newer).text
+    ids = re.compile(r'href="/articles/(\d+)')
+    assert ids.findall(back) == ids.findall(first)  # back on the first page, which links no newer page
+    assert 'class="prev"' not in back and "newest" not in back and 'class="next"' in back
 
 
 def test_hostile_text_is_escaped_and_javascript_links_are_inert(client: TestClient, corpus: Corpus) -> None:

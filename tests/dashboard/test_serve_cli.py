@@ -56,7 +56,7 @@ def test_serve_answers_on_loopback_with_the_token_from_the_environment(tmp_path:
         assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
         assert httpx.get(base + "/api/claims", timeout=5).status_code == 401
         ok = httpx.get(base + "/api/claims", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
-        assert ok.status_code == 200 and ok.json() == {"items": [], "next_cursor": None}
+        assert ok.status_code == 200 and ok.json() == {"items": [], "next_cursor": None, "prev_cursor": None}
     finally:
         proc.terminate()
         proc.wait(timeout=15)
