@@ -75,3 +75,8 @@ def test_titles_after_a_list_header_are_not_claims() -> None:
     )
     texts = list(_claims(doc))
     assert len(texts) == 1 and texts[0].startswith("英伟达本周")
+
+
+def test_an_entity_named_as_a_yardstick_does_not_make_its_clause_about_another_company() -> None:
+    doc = "AMD财报\nAMD的MI355X出货量大增,但与英伟达相比仍然差一大截。\n"
+    assert next(iter(_claims(doc).values())).stance == "bearish"
