@@ -33,7 +33,10 @@ _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
 _CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
-_GATE_KINDS = frozenset({"entity", "domain", "subject", "reference"})
+_GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
+# Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
+# "同社" after it refers to that company, which gives a claim with no entity.
+_UNLISTED = "\0unlisted"
 # A sentence that ends with a question mark asks, it does not assert.
 _QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
 # Title mentions count this many times when choosing the document's main entity.
@@ -89,7 +92,9 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
     # skipped after two bisects, before any per-sentence structure is built.
     gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
     gate_starts = [h.start for h in gate_hits]
-    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts)
+    spans = sentence_spans(
+        norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts, list_header=vocab.list_header
+    )
 
     last_key = ""
 
@@ -153,6 +158,7 @@ def _claim(
     kinds: set[str] = set()
     names: list[str] = []
     subject = False
+    unlisted: Hit | None = None  # the first unlisted company named
     domain: list[Hit] = []
     strong = False
     topic_set: set[str] = set()
@@ -168,6 +174,8 @@ def _claim(
             subject = _implicit_subject(h, norm, start)
         if "reference" in hit_kinds:
             subject = True
+        if unlisted is None and "unlisted" in hit_kinds:
+            unlisted = h
         if "domain" in hit_kinds:
             domain.append(h)
             strong = strong or h.strong
@@ -176,6 +184,14 @@ def _claim(
         if "mood" in hit_kinds:
             moods.update(r.value for r in h.roles if r.kind == "mood")
     first = names
+    if context == _UNLISTED:
+        context = ""  # the company in context is one INTERFACES.md does not list
+    own_subject = ""
+    if not names and unlisted is not None:
+        first = [_UNLISTED]
+        # "寒武纪目前市值...", "北方华创:营收...": a company named in subject position is the subject.
+        if unlisted.start - start <= _SUBJECT_WINDOW:
+            subject, context, own_subject = True, "", unlisted.text
     # "The company guided...", "股价暴跌近17%": with a pronoun or bare metric as its subject, a sentence that
     # names no entity is about the entity in context.
     # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
@@ -226,6 +242,7 @@ def _claim(
         entities=list(zip(names, entity_kinds, strict=True)),
         inherited=inherited,
         unnamed_subject=unnamed,
+        unlisted_subject=own_subject,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,

@@ -38,8 +38,9 @@ _CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇一二两兩三四五六七八九十百千万萬亿億]{1,12}"
-# Arabic digits between two scale characters, as ja/zh finance writes big amounts: 11兆3000億, 3亿5000万.
-_MIXED = r"\d+(?:\.\d+)?[兆亿億万萬]\d{1,4}[亿億万萬]"
+# Arabic digits between two scale characters, as ja/zh finance writes big amounts: 11兆3000億, 3亿5000万;
+# and a share price's last four digits after 万 with no scale character of their own: 1万2000円 = 12000.
+_MIXED = r"\d+(?:\.\d+)?[兆亿億万萬](?:\d{1,4}[亿億万萬]|\d{4}(?![\d.]))"
 _NUM = rf"(?:{_MIXED}|{_ARABIC}|{_CN})"
 _MULT = r"[十百千万萬亿億兆]{1,3}"
 _LAT = r"(?:trillion|billion|million|thousand|mln|bn|tn|mn|[kmbtKMBT])(?![A-Za-z])"
@@ -161,7 +162,8 @@ _HALF = re.compile(
 _WORD_QUANTITY = re.compile(
     r"(?i)\b(?P<w>one|two|three|four|five|six|seven|eight|nine|ten|an?)[\s-]"
     r"(?:(?P<scale>hundred|thousand|million|billion|trillion)\b|(?P<frac>halves|half|thirds?|quarters?|fifths?|tenths?)"
-    r"(?=\s+of\b))"
+    # a multiple in words, as 25倍 / 25x is in digits: "roughly ten times a typical rack", "a three-fold rise"
+    r"(?=\s+of\b)|(?P<times>times|fold)\b)"
 )
 
 
@@ -195,6 +197,8 @@ _SCALE_WORDS = (
     "quarter",
     "fifth",
     "tenth",
+    "times",
+    "fold",
 )
 
 
@@ -432,6 +436,10 @@ def _word_quantities(norm: str, original: str, start: int, end: int, info: dict)
     out = []
     for m in _WORD_QUANTITY.finditer(norm, start, end):
         count = _WORD_NUMBERS[m.group("w").lower()]
+        if m.group("times"):
+            if count >= 2:  # "a times" and "one times" are not multiples
+                out.append(Quantity(value=_plain(Decimal(count)), unit="x", text=original[m.start() : m.end()]))
+            continue
         if m.group("frac"):
             denominator = _FRACTIONS[m.group("frac").lower()]
             out.append(Quantity(value=round(count / denominator, 4), unit="x", text=original[m.start() : m.end()]))

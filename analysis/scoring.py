@@ -43,6 +43,8 @@ class Features:
     inherited: list[str] = field(default_factory=list)  # entity the sentence refers to without naming it
     # "同社の株価..." where the company is one the vocabulary does not list: about the piece's own subject
     unnamed_subject: bool = False
+    # the unlisted company the sentence names as its subject ("寒武纪三季度营收..."): weighs as a context entity
+    unlisted_subject: str = ""
     non_assertive: list[str] = field(default_factory=list)  # question / conditional / opinion
 
 
@@ -97,6 +99,9 @@ def judge(f: Features) -> Verdict:
         for name in f.inherited:
             score += 0.15
             why.append(f"entity {name} (from context)")
+        if f.unlisted_subject and f.unnamed_subject:
+            score += 0.15
+            why.append(f"subject {f.unlisted_subject} (not a listed entity)")
         if f.domain_cues:
             score += 0.2 if f.strong_domain else 0.15
             why.append(f"cue {f.domain_cues[0]}")

@@ -34,6 +34,9 @@ _SOFT_BREAK = re.compile(r"[，,、]")
 _CLOSERS = "”」』\"'）)"
 # Sentence-final marks ignored when comparing sentences: a quote may drop the full stop of its original.
 _END_MARKS = "。.!?！？;；" + _CLOSERS
+# After a list header ("往期推荐:"), lines this short with none of these marks are linked article titles.
+_LINKED_TITLE_CHARS = 60
+_SENTENCE_END = re.compile(r"[。.!?！？]")
 
 
 def quick_key(text: str) -> str:
@@ -42,9 +45,17 @@ def quick_key(text: str) -> str:
 
 
 def sentence_spans(
-    norm: str, boilerplate: re.Pattern[str], *, skip_lines: int = 0, marks: Sequence[int] | None = None
+    norm: str,
+    boilerplate: re.Pattern[str],
+    *,
+    skip_lines: int = 0,
+    marks: Sequence[int] | None = None,
+    list_header: re.Pattern[str] | None = None,
 ) -> list[tuple[int, int, int]]:
     """(start, end, paragraph) of sentences worth analysing, in document order, each distinct text once.
+
+    After a line that `list_header` matches whole ("往期推荐:"), the short lines without a sentence end are
+    titles of other articles and are skipped, up to the first line that is not one.
 
     `marks` (sorted offsets) lets the caller say where anything of interest starts: a line with no mark is
     not cut into sentences at all (most lines of a long article), since none of its sentences could be kept
@@ -54,9 +65,17 @@ def sentence_spans(
     seen_sentences: set[str] = set()
     terminators = _TERMINATOR.finditer
     skipped = 0
+    in_link_list = False
     for index, line in enumerate(_LINE.finditer(norm)):
         raw = line.group()
         stripped = raw.strip()
+        if in_link_list:
+            if len(stripped) <= _LINKED_TITLE_CHARS and not _SENTENCE_END.search(stripped):
+                continue
+            in_link_list = False
+        if list_header is not None and len(stripped) <= _LINKED_TITLE_CHARS and list_header.fullmatch(stripped):
+            in_link_list = True
+            continue
         if skipped < skip_lines and stripped:
             skipped += 1  # the title line(s): counted among non-blank lines, as the title finder does
             continue

@@ -27,6 +27,12 @@ _CONTRAST_WEIGHT = 2.0
 _NEGATED_WEIGHT = 1.5
 _LAST_CLAUSE_WEIGHT = 1.5
 _OTHER_ENTITY_WEIGHT = 0.5
+# An entity named as the yardstick of a comparison ("跟台积电代工的产品比还是差一大截", "compared with NVIDIA",
+# "TSMCと比べ") is not what its clause is about: the clause still speaks of the sentence's main entity.
+_YARDSTICK_BEFORE = re.compile(
+    r"(?:跟|与|與|比|较|較|相比于|相较于|compared (?:with|to)|versus|vs\.?|than)\s?$", re.IGNORECASE
+)
+_YARDSTICK_AFTER = ("と比べ", "と比較", "に比べ", "より")
 
 
 @dataclass
@@ -85,7 +91,7 @@ def stance_of(
         return StanceResult(stance, [label for _pos, _sign, label in sorted(signed)], hedged)
     bounds = _clause_bounds(text, start, end)
     last_clause = bounds[-1]
-    others = _clauses_about_others(hits, bounds)
+    others = _clauses_about_others(hits, bounds, text)
     total = 0.0
     for pos, sign, _label in signed:
         weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
@@ -129,8 +135,9 @@ def _clause_bounds(text: str, start: int, end: int) -> list[int]:
     return [start, *(m.end() for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)))]
 
 
-def _clauses_about_others(hits: list[Hit], bounds: list[int]) -> set[int]:
-    """Indexes of clauses that name entities, none of them the sentence's first (main) entity."""
+def _clauses_about_others(hits: list[Hit], bounds: list[int], text: str) -> set[int]:
+    """Indexes of clauses that name entities, none of them the sentence's first (main) entity; an entity
+    named only as a comparison's yardstick does not count."""
     main = ""
     named: dict[int, set[str]] = {}
     for hit in hits:
@@ -138,6 +145,11 @@ def _clauses_about_others(hits: list[Hit], bounds: list[int]) -> set[int]:
             continue
         name = hit.entity
         main = main or name
+        if name != main and (
+            _YARDSTICK_BEFORE.search(text, max(0, hit.start - 16), hit.start)
+            or text.startswith(_YARDSTICK_AFTER, hit.end)
+        ):
+            continue
         named.setdefault(bisect.bisect_right(bounds, hit.start) - 1, set()).add(name)
     return {clause for clause, names in named.items() if main not in names}
 

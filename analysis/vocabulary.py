@@ -26,6 +26,7 @@ class Vocabulary:
     entity_parent: dict[str, str]  # product -> company that sells it (Blackwell -> NVIDIA)
     topic_ids: tuple[str, ...]
     boilerplate: re.Pattern[str]
+    list_header: re.Pattern[str]  # a line opening a list of links to other articles
     units: dict[str, Any]
     directional: re.Pattern[str]  # one alternation; group "bull_N" is bullish, "bear_N" bearish
     directional_hints: tuple[str, ...]  # the patterns are tried only on text holding one of these
@@ -79,6 +80,8 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
             lex.add(str(alias), Role("entity", name, "ambiguous"))
         # The canonical name is always an alias of itself.
         lex.add(name, Role("entity", name), exact=name in spec.get("exact", []))
+    for alias in _flatten(data["entities"].get("unlisted")):
+        lex.add(alias, Role("unlisted"))
 
     topics = data["topics"]
     for strength in ("strong", "weak"):
@@ -107,11 +110,12 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         for cue in cues:
             lex.add(str(cue), Role("mood", mood))
     # Entities are not inherited: 阿里巴巴 is Alibaba, and the 阿里 inside it adds nothing.
-    lex.inherit_contained_roles(skip=frozenset({"negators_before", "negators_after", "plain", "entity"}))
+    lex.inherit_contained_roles(skip=frozenset({"negators_before", "negators_after", "plain", "entity", "unlisted"}))
     lex.compile()
 
     lines = data["boilerplate"]["line_patterns"]
     boilerplate = re.compile("|".join(f"(?:{p})" for p in lines))
+    list_header = re.compile("|".join(f"(?:{p})" for p in data["boilerplate"].get("list_headers") or ()) or "(?!)")
     # One alternation for all directional patterns, so a sentence is searched once, not once per pattern.
     patterns = stance.get("directional_patterns") or {}
     directional = re.compile(
@@ -128,6 +132,7 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
         entity_parent=parents,
         topic_ids=tuple(topics["topics"]),
         boilerplate=boilerplate,
+        list_header=list_header,
         units=data["units"],
         versions={name: int(d.get("version", 0)) for name, d in data.items()},
     )

@@ -130,6 +130,9 @@ def test_why_names_only_what_is_in_the_claim(name):
                 assert any(item == f"quantity {q.to_json()['value']} {q.unit}" for q in claim.quantities)
             elif kind == "topic":
                 assert rest in claim.topics
+            elif kind == "subject":  # an unlisted company named as the subject: no entity, but in the text
+                assert not claim.entities
+                assert rest.removesuffix(" (not a listed entity)").lower() in claim.text.lower()
             else:
                 assert kind == "cue"
                 cue = rest.removesuffix(" (negated)")
