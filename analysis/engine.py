@@ -163,6 +163,7 @@ def _claim(
     strong = False
     topic_set: set[str] = set()
     moods: set[str] = set()
+    subject_word = ""  # the pronoun or metric that stands for the subject ("同社", "股价")
     for h in hits:
         hit_kinds = h.kinds
         kinds |= hit_kinds
@@ -172,8 +173,11 @@ def _claim(
                 names.append(name)
         elif not subject and "subject" in hit_kinds:
             subject = _implicit_subject(h, norm, start)
+            if subject:
+                subject_word = h.text
         if "reference" in hit_kinds:
             subject = True
+            subject_word = subject_word or h.text
         if unlisted is None and "unlisted" in hit_kinds:
             unlisted = h
         if "domain" in hit_kinds:
@@ -226,7 +230,9 @@ def _claim(
     if "question" in moods:
         return None, first  # a question asserts nothing, whatever numbers it quotes
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
-    if moods and not (quantities and any(vocab.entity_kind.get(n) == "chip" for n in names)):
+    # (A strong AI-chip word stands in for the chipmaker: "if power stays the constraint, GPU shipments
+    # could come in 10-20% below" is a forecast about the chip market.)
+    if moods and not (quantities and (strong or any(vocab.entity_kind.get(n) == "chip" for n in names))):
         return None, first
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
     if (
@@ -243,6 +249,7 @@ def _claim(
         inherited=inherited,
         unnamed_subject=unnamed,
         unlisted_subject=own_subject,
+        subject_word=subject_word,
         quantities=quantities,
         topics=topics,
         stance_cues=stance.cues,

@@ -45,6 +45,7 @@ class Features:
     unnamed_subject: bool = False
     # the unlisted company the sentence names as its subject ("寒武纪三季度营收..."): weighs as a context entity
     unlisted_subject: str = ""
+    subject_word: str = ""  # the pronoun or bare metric in subject position, as written
     non_assertive: list[str] = field(default_factory=list)  # question / conditional / opinion
 
 
@@ -102,6 +103,11 @@ def judge(f: Features) -> Verdict:
         if f.unlisted_subject and f.unnamed_subject:
             score += 0.15
             why.append(f"subject {f.unlisted_subject} (not a listed entity)")
+        elif f.unnamed_subject and not f.inherited and f.subject_word:
+            # "同社に対し...支援する" after an unlisted company was named (or with none named at all): the
+            # company the piece is about, referred back to, counts as a subject from context does
+            score += 0.15
+            why.append(f"subject {f.subject_word} (not a listed entity)")
         if f.domain_cues:
             score += 0.2 if f.strong_domain else 0.15
             why.append(f"cue {f.domain_cues[0]}")

@@ -80,3 +80,31 @@ def test_titles_after_a_list_header_are_not_claims() -> None:
 def test_an_entity_named_as_a_yardstick_does_not_make_its_clause_about_another_company() -> None:
     doc = "AMD财报\nAMD的MI355X出货量大增,但与英伟达相比仍然差一大截。\n"
     assert next(iter(_claims(doc).values())).stance == "bearish"
+
+
+def test_state_funding_of_an_unlisted_chipmaker_is_a_claim_about_it() -> None:
+    doc = (
+        "キオクシア、AI向けメモリー増産へ\n"
+        "エヌビディアのGPUを積むAIサーバー向けにメモリーの需要が拡大している。\n"
+        "キオクシアは岩手県の工場で先端メモリーの量産を前倒しする。\n"
+        "経済産業省は同社に対し最大2400億円を補助金として支援する方針だ。\n"
+        "同社の必要な資金は総額1兆円規模で、民間からの出資は300億円程度にとどまる見通しだ。\n"
+    )
+    claims = _claims(doc)
+    subsidy = next(c for text, c in claims.items() if text.startswith("経済産業省"))
+    assert subsidy.entities == [] and "capex_orders" in subsidy.topics
+    assert {"value": 240000000000, "unit": "JPY"}.items() <= subsidy.quantities[0].to_json().items()
+    assert "subject 同社 (not a listed entity)" in subsidy.why  # refers back to the unlisted company
+    funds = next(c for text, c in claims.items() if text.startswith("同社の必要な資金"))
+    assert funds.stance == "bearish" and any("にとどま" in w for w in funds.why)
+
+
+def test_a_conditional_forecast_with_a_number_about_gpus_is_a_claim() -> None:
+    doc = (
+        "Power is the new bottleneck\n"
+        "Utilities cannot connect new data centers fast enough for Nvidia's GPU clusters.\n"
+        "If grid upgrades slip again, GPU shipments next year could come in 15% below current plans.\n"
+    )
+    claims = _claims(doc)
+    forecast = next(c for text, c in claims.items() if text.startswith("If grid upgrades"))
+    assert forecast.stance == "bearish" and forecast.quantities[0].value == 15
