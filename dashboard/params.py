@@ -50,7 +50,7 @@ def claim_params(
         None, description="claims a changed article no longer makes: hide (default), include or only"
     ),
     limit: str | None = Query(None, description=f"page size, 1 to {MAX_LIMIT}"),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = Query(None, description="next_cursor or prev_cursor of the page you are on"),
 ) -> dict[str, str]:
     """FastAPI dependency: the non-empty parameters as strings (documents them in /openapi.json)."""
     given = dict(
