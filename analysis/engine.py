@@ -117,7 +117,10 @@ def analyze(text: str, *, title: str | None = None, language: str | None = None)
             if all(h.end > end for h in gate_hits[g:g_end]):
                 continue
         lo, hi = bisect.bisect_left(starts, start, 0, len(starts)), bisect.bisect_left(starts, end)
-        sentence_hits = [h for h in hits[lo:hi] if h.end <= end]
+        sentence_hits = hits[lo:hi]
+        # Hits never overlap (leftmost-longest), so only the last one can run past the sentence end.
+        if sentence_hits and sentence_hits[-1].end > end:
+            sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
         claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeated)
         if named:
@@ -298,12 +301,18 @@ def _looks_like_text(text: str) -> bool:
     return len(_NOT_TEXTLIKE.findall(sample)) <= (1 - _MIN_TEXT_SHARE) * len(sample)
 
 
+# A line between any of the breaks str.splitlines() knows.
+_LINE_TEXT = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def _title(text: str, given: str | None) -> tuple[str | None, int]:
     """(title, number of leading lines that are the title and must not become claims)."""
     lines = []
-    for line in text.splitlines():
-        if line.strip():
-            lines.append(line.strip())
+    # The first two non-blank lines, found without splitting the whole document.
+    for match in _LINE_TEXT.finditer(text):
+        line = match.group().strip()
+        if line:
+            lines.append(line)
             if len(lines) == 2:
                 break
     first_line = lines[0] if lines else ""
