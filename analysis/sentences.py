@@ -101,7 +101,9 @@ def sentence_spans(
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
             continue
         seen_paragraphs.add(key)
-        for s, e in _pieces(raw):
+        # Pieces that start after the line's last mark are not cut at all.
+        last = len(raw) if marks is None else marks[bisect.bisect_left(marks, end, i) - 1] - base
+        for s, e in _pieces(raw, last):
             if marks is not None:
                 # No term of interest in this piece: skipped before its text is keyed (see `marks`). Pieces come
                 # in order, so the first mark at or after the piece start is found by moving forward.
@@ -118,13 +120,16 @@ def sentence_spans(
             if skey in seen_sentences:
                 continue
             seen_sentences.add(skey)
-            first = base + s + (len(piece) - len(piece.lstrip()))
+            first = base + s
+            if len(body) < len(piece):  # blanks to skip, perhaps leading ones
+                first += len(piece) - len(piece.lstrip())
             out.append((first, first + len(body), index))
     return out
 
 
-def _pieces(line: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentence pieces of a line, in order, long ones cut at a comma (see _cap).
+def _pieces(line: str, last: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentence pieces of a line that start at or before `last`, in order, long ones cut
+    at a comma (see _cap).
 
     Cut after each terminator (a rule of dashes, a forum's quote separator, ends a sentence but belongs to
     none); an abbreviation's dot ("U.S. export") does not cut."""
@@ -144,8 +149,11 @@ def _pieces(line: str) -> list[tuple[int, int]]:
         else:
             pieces.append((start, end))
         start = end
-    if start < len(line):
-        pieces.append((start, len(line)))
+        if start > last:
+            break
+    else:
+        if start < len(line):
+            pieces.append((start, len(line)))
     if len(line) > _MAX_SENTENCE_CHARS:  # only then can a piece be too long
         pieces = [cut for s, e in pieces for cut in _cap(line, s, e)]
     return pieces
