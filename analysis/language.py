@@ -18,12 +18,7 @@ _lock = threading.Lock()
 
 def detect_language(text: str) -> str:
     sample = text[:_SAMPLE_CHARS]
-    rest = "".join(_NOT_CJK_OR_KANA.findall(sample))
-    cjk = len(sample) - len(rest)  # CJK characters and kana
-    kana = len(_KANA.findall(sample)) if cjk else 0
-    han = cjk - kana
-    # Letters: CJK characters and kana, and the letters of other scripts.
-    letters = cjk + len("".join(_LETTERS.findall(rest)))
+    kana, han, letters = _counts(sample)
     if letters == 0:
         return "und"
     # Japanese always writes kana between its kanji; Chinese never does. A few kana in a long Chinese text
@@ -38,6 +33,14 @@ def detect_language(text: str) -> str:
     if letters < 12 and sample.isascii():
         return "en"
     return _classify(sample)
+
+
+def _counts(sample: str) -> tuple[int, int, int]:
+    """(kana, Han characters, letters): letters are CJK characters, kana and the letters of other scripts."""
+    rest = "".join(_NOT_CJK_OR_KANA.findall(sample))
+    cjk = len(sample) - len(rest)
+    kana = len(_KANA.findall(sample)) if cjk else 0
+    return kana, cjk - kana, cjk + len("".join(_LETTERS.findall(rest)))
 
 
 def _classify(sample: str) -> str:
