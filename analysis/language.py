@@ -39,7 +39,7 @@ def _counts(sample: str) -> tuple[int, int, int]:
     """(kana, Han characters, letters): letters are CJK characters, kana and the letters of other scripts."""
     rest = "".join(_NOT_CJK_OR_KANA.findall(sample))
     cjk = len(sample) - len(rest)
-    kana = len(_KANA.findall(sample)) if cjk else 0
+    kana = len(_KANA.findall(sample)) if cjk else 0  # kana are among the CJK-or-kana characters
     return kana, cjk - kana, cjk + len("".join(_LETTERS.findall(rest)))
 
 

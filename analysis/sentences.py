@@ -139,12 +139,12 @@ def _pieces(line: str, last: int) -> list[tuple[int, int]]:
         # Which alternative matched follows from the first character (cheaper than reading the groups): a
         # full stop only ends the second, a rule character only the third; the rest open the first.
         first, end = m.span()
-        mark = line[first]
-        if mark == ".":
+        opener = line[first]
+        if opener == ".":
             if _ABBREV.search(line, max(0, first - 6), first):
                 continue
             pieces.append((start, end))
-        elif mark in _RULE_CHARS:
+        elif opener in _RULE_CHARS:
             pieces.append((start, first))
         else:
             pieces.append((start, end))
