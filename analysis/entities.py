@@ -9,6 +9,9 @@ from .lexicon import Hit
 
 def entity_hits(hits: Iterable[Hit], *, allow_ambiguous: bool) -> list[tuple[Hit, str]]:
     """(hit, canonical name) for every entity alias; ambiguous aliases (苹果) only when allowed."""
+    if allow_ambiguous:
+        # Any entity role will do, so the first one, which the scan already put in `entity`.
+        return [(hit, hit.entity) for hit in hits if "entity" in hit.kinds]
     out = []
     for hit in hits:
         if "entity" not in hit.kinds:

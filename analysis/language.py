@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import threading
 
-_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
-_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
-_LETTER = re.compile(r"[^\W\d_]")
-_CJK_OR_KANA = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# Characters are counted by the length of what the patterns find, never by one string per character: a
+# sample of 600 Han characters would otherwise allocate 600 strings, several times the cost of the counts.
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")  # a subset of the CJK-or-kana class below
+_LETTERS = re.compile(r"[^\W\d_]+")
+_NOT_CJK_OR_KANA = re.compile(r"[^\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
 # Long documents are judged on their first part: language does not change mid-article, and it keeps the
 # classifier's cost constant.
 _SAMPLE_CHARS = 600
@@ -17,10 +18,7 @@ _lock = threading.Lock()
 
 def detect_language(text: str) -> str:
     sample = text[:_SAMPLE_CHARS]
-    cjk = _CJK_OR_KANA.findall(sample)
-    kana = len(_KANA.findall("".join(cjk))) if cjk else 0
-    han = len(cjk) - kana
-    letters = len(cjk) + len(_LETTER.findall(_CJK_OR_KANA.sub("", sample))) if cjk else len(_LETTER.findall(sample))
+    kana, han, letters = _counts(sample)
     if letters == 0:
         return "und"
     # Japanese always writes kana between its kanji; Chinese never does. A few kana in a long Chinese text
@@ -35,6 +33,14 @@ def detect_language(text: str) -> str:
     if letters < 12 and sample.isascii():
         return "en"
     return _classify(sample)
+
+
+def _counts(sample: str) -> tuple[int, int, int]:
+    """(kana, Han characters, letters): letters are CJK characters, kana and the letters of other scripts."""
+    rest = "".join(_NOT_CJK_OR_KANA.findall(sample))
+    cjk = len(sample) - len(rest)
+    kana = len(_KANA.findall(sample)) if cjk else 0  # kana are among the CJK-or-kana characters
+    return kana, cjk - kana, cjk + len("".join(_LETTERS.findall(rest)))
 
 
 def _classify(sample: str) -> str:

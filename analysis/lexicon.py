@@ -25,11 +25,18 @@ except ImportError:  # pragma: no cover
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # Word-boundary classes: a Latin alias must not sit inside a longer word (Intel in Intelligence), a katakana
 # alias not inside a longer katakana word (チップ in ポテトチップス).
-_LATIN = re.compile(r"[A-Za-z0-9_]")
+# Sets of characters rather than regular expressions: the scan tests one character, and `in` on a set is
+# several times cheaper than a pattern's match().
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_LATIN = frozenset(_LETTERS + "0123456789")
 # After an alias that ends in a letter a digit may follow (HBM3E, CUDA12); after one that ends in a digit it
 # may not (H20 is not the start of H200).
-_LATIN_LETTER = re.compile(r"[A-Za-z_]")
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
+_LATIN_LETTER = frozenset(_LETTERS)
+_KATAKANA = frozenset([*map(chr, range(0x30A1, 0x30FB)), "\u30fc"])
+# Characters that no other character lower-cases to and that have no case of their own: CJK symbols and
+# punctuation, kana and CJK ideographs (U+3000-U+9FFF: checked over all of Unicode), ASCII digits and signs.
+# A term made of them only matches text written exactly like it, so its hits can take the term as their text.
+_CASELESS = re.compile(r"[\u3000-\u9fff\x00-\x40\x5b-\x60\x7b-\x7f]+")
 
 
 class Role:
@@ -86,7 +93,7 @@ def _info(roles: tuple[Role, ...]) -> _Info:
 class _Entry:
     """Everything known about one lower-cased term, precomputed so the scan does no work per role."""
 
-    __slots__ = ("exact", "folded", "left", "length", "plain", "right")
+    __slots__ = ("exact", "folded", "left", "length", "right", "tail")
 
     def __init__(self, key: str) -> None:
         self.length = len(key)
@@ -96,13 +103,15 @@ class _Entry:
             self.right = _LATIN_LETTER
         self.folded: _Info | None = None
         self.exact: dict[str, _Info] = {}
-        self.plain: _Info | None = None  # set by Lexicon.compile
+        # Set by Lexicon.compile for a term with no word boundary to check and no case variant (most CJK
+        # terms): everything a hit holds after its offsets, the term itself standing for the text as written.
+        self.tail: tuple[Any, ...] | None = None
 
 
-def _boundary(ch: str) -> re.Pattern[str] | None:
-    if _LATIN.match(ch):
+def _boundary(ch: str) -> frozenset[str] | None:
+    if ch in _LATIN:
         return _LATIN
-    if _KATAKANA.match(ch):
+    if ch in _KATAKANA:
         return _KATAKANA
     return None
 
@@ -137,7 +146,9 @@ class Lexicon:
         self._entries: dict[str, _Entry] = {}
         self._automaton: Any = None
         self._by_index: list[_Entry] = []
+        self._tails: list[tuple[Any, ...] | None] = []
         self._pattern: re.Pattern[str] | None = None
+        self._index: dict[str, int] = {}
 
     def add(self, term: str, role: Role, *, exact: bool = False) -> None:
         term = term.strip()
@@ -189,23 +200,27 @@ class Lexicon:
                 for term, (roles, *_derived) in list(entry.exact.items()):
                     merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
                     entry.exact[term] = _info(merged)
-        for entry in entries.values():
-            if entry.left is None and entry.right is None and not entry.exact:
-                entry.plain = entry.folded
+        for key, entry in entries.items():
+            plain = entry.left is None and entry.right is None and not entry.exact
+            if plain and entry.folded is not None and _CASELESS.fullmatch(key):
+                entry.tail = (key, *entry.folded)
         self._entries = entries
+        keys = list(entries)
+        # Both backends report a match as the index of its term in `keys`.
+        self._by_index = [entries[key] for key in keys]
+        self._tails = [entry.tail for entry in self._by_index]
         if backend in ("auto", "ahocorasick") and ahocorasick_rs is not None:
-            keys = list(entries)
             # The DFA takes a few milliseconds more to build than the NFA, once per process, and scans faster.
             self._automaton = ahocorasick_rs.AhoCorasick(
                 keys,
                 matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
                 implementation=ahocorasick_rs.Implementation.DFA,
             )
-            self._by_index = [entries[key] for key in keys]
             self._pattern = None
         else:
             self._automaton = None
             self._pattern = re.compile(_trie_pattern(sorted(entries)))
+            self._index = {key: i for i, key in enumerate(keys)}
 
     def scan(self, text: str) -> list[Hit]:
         """Every term in `text`, leftmost-longest, in order."""
@@ -215,28 +230,28 @@ class Lexicon:
         if len(lowered) != len(text):
             # A few non-ASCII letters grow when lower-cased (İ); fall back to the length-preserving map.
             lowered = text.translate(_ASCII_LOWER)
-        if self._automaton is not None:
-            by_index = self._by_index
-            # Offsets are in characters: the extension maps them back from UTF-8 bytes itself.
-            matches: Iterable[tuple[_Entry, int, int]] = [
-                (by_index[i], start, end) for i, start, end in self._automaton.find_matches_as_indexes(lowered)
-            ]
-        else:
-            assert self._pattern is not None
-            entries = self._entries
-            matches = ((entries[m.group()], m.start(), m.end()) for m in self._pattern.finditer(lowered))
         n = len(text)
         hits: list[Hit] = []
         append = hits.append
-        for entry, start, end in matches:
-            if entry.plain is not None:
-                # The common case: a CJK term with no case variants and no word boundary to check.
-                append(_new_hit(Hit, (start, end, text[start:end], *entry.plain)))
+        by_index, tails = self._by_index, self._tails
+        if self._automaton is not None:
+            # Offsets are in characters: the extension maps them back from UTF-8 bytes itself.
+            matches: Iterable[tuple[int, int, int]] = self._automaton.find_matches_as_indexes(lowered)
+        else:
+            assert self._pattern is not None
+            index = self._index
+            matches = ((index[m.group()], m.start(), m.end()) for m in self._pattern.finditer(lowered))
+        for i, start, end in matches:
+            tail = tails[i]
+            if tail is not None:
+                # The common case, a CJK term. Concatenating tuples is cheaper than unpacking into a new one.
+                append(_new_hit(Hit, (start, end) + tail))  # noqa: RUF005
                 continue
+            entry = by_index[i]
             left, right = entry.left, entry.right
-            if left is not None and start > 0 and left.match(text, start - 1):
-                continue
-            if right is not None and end < n and right.match(text, end):
+            if (left is not None and start > 0 and text[start - 1] in left) or (
+                right is not None and end < n and text[end] in right
+            ):
                 continue
             written = text[start:end]
             found = entry.exact.get(written) if entry.exact else None
@@ -244,5 +259,5 @@ class Lexicon:
                 found = entry.folded
                 if found is None:
                     continue
-            append(_new_hit(Hit, (start, end, written, *found)))
+            append(_new_hit(Hit, (start, end, written) + found))  # noqa: RUF005
         return hits

@@ -22,8 +22,10 @@ _TABLE = {**_CONTROLS, **_FULLWIDTH}
 # Machine translation and spinning garble the decimal point into 。 or ! ("暴跌8。5%"): between two digits
 # these can only have been a decimal point.
 # (Each pattern opens with the character it replaces and looks back for the digit: a pattern that opens with
-# a look-behind is tried at every position and costs ten times more.)
-_GARBLED_DECIMAL = re.compile(r"[。!！](?<=\d[。!！])(?=\d)")
+# a look-behind is tried at every position and costs ten times more. One pattern per character: a pattern
+# that opens with one literal character is searched for several times faster than one opening with a class,
+# so three passes cost less than one. The three are independent: each replaces only its own character.)
+_GARBLED_DECIMALS = [re.compile(f"{c}(?<=\\d{c})(?=\\d)") for c in "。!！"]
 # A thousands separator garbled into the ideographic comma ("6、000美元"): only when exactly 3 digits follow.
 _GARBLED_THOUSANDS = re.compile(r"、(?<=\d、)(?=\d{3}(?!\d))")
 
@@ -39,5 +41,6 @@ def _map_char(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     out = _NEEDS_MAP.sub(_map_char, text)
-    out = _GARBLED_DECIMAL.sub(".", out)
+    for garbled in _GARBLED_DECIMALS:
+        out = garbled.sub(".", out)
     return _GARBLED_THOUSANDS.sub(",", out)

@@ -17,7 +17,8 @@ _TERMINATOR = re.compile(
     r"|(?<=\.)(?=[\s”\"')]|$)"
     r"|(?<=[-—=_~])(?<![-—=_~][-—=_~])[-—=_~]{2,}(?P<rule>))"
 )
-_LINE = re.compile(r"[^\n]+")
+# A terminator match that starts with one of these is a rule (see _TERMINATOR).
+_RULE_CHARS = "-—=_~"
 # Abbreviations whose final dot does not end a sentence ("U.S. export rules", "Mr. Huang").
 _ABBREV = re.compile(
     r"(?:\b(?:U\.S|U\.K|Mr|Ms|Dr|Inc|Corp|Co|Ltd|vs|etc|e\.g|i\.e|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug"
@@ -63,11 +64,17 @@ def sentence_spans(
     out: list[tuple[int, int, int]] = []
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
-    terminators = _TERMINATOR.finditer
     skipped = 0
     in_link_list = False
-    for index, line in enumerate(_LINE.finditer(norm)):
-        raw = line.group()
+    index = -1  # of the line among the non-empty ones
+    end = -1  # where the previous line ends (its newline)
+    n_marks = len(marks) if marks is not None else 0
+    for raw in norm.split("\n"):
+        base = end + 1
+        end = base + len(raw)
+        if not raw:
+            continue
+        index += 1
         stripped = raw.strip()
         if in_link_list:
             if len(stripped) <= _LINKED_TITLE_CHARS and not _SENTENCE_END.search(stripped):
@@ -84,49 +91,72 @@ def sentence_spans(
         key = "".join(stripped.split())
         if key in seen_paragraphs:
             continue
-        base = line.start()
         if marks is not None:
+            # i: the first mark at or after the line start; the pieces below move it forward.
             i = bisect.bisect_left(marks, base)
-            if i == len(marks) or marks[i] >= line.end():
+            if i == n_marks or marks[i] >= end:
                 # Remembered without the furniture test: a line with no mark gives no sentence either way.
                 seen_paragraphs.add(key)
                 continue
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
             continue
         seen_paragraphs.add(key)
-        # Sentence pieces of the line: cut after each terminator (a rule of dashes, a forum's quote separator,
-        # ends a sentence but belongs to none); an abbreviation's dot ("U.S. export") does not cut.
-        pieces: list[tuple[int, int]] = []
-        start = 0
-        for m in terminators(raw):
-            if m.group().startswith(".") and _ABBREV.search(raw, max(0, m.start() - 6), m.start()):
+        # Pieces that start after the line's last mark are not cut at all.
+        last = len(raw) if marks is None else marks[bisect.bisect_left(marks, end, i) - 1] - base
+        for s, e in _pieces(raw, last):
+            if marks is not None:
+                # No term of interest in this piece: skipped before its text is keyed (see `marks`). Pieces come
+                # in order, so the first mark at or after the piece start is found by moving forward.
+                piece_start = base + s
+                while i < n_marks and marks[i] < piece_start:
+                    i += 1
+                if i == n_marks or marks[i] >= base + e:
+                    continue
+            piece = raw[s:e]
+            body = piece.strip()
+            if len(body) < _MIN_SENTENCE_CHARS:
                 continue
-            pieces.append((start, m.start() if m.group("rule") is not None else m.end()))
-            start = m.end()
-        if start < len(raw):
-            pieces.append((start, len(raw)))
-        for piece_start, piece_end in pieces:
-            for s, e in (
-                _cap(raw, piece_start, piece_end)
-                if piece_end - piece_start > _MAX_SENTENCE_CHARS
-                else ((piece_start, piece_end),)
-            ):
-                if marks is not None:
-                    # No term of interest in this piece: skipped before its text is keyed (see `marks`).
-                    i = bisect.bisect_left(marks, base + s)
-                    if i == len(marks) or marks[i] >= base + e:
-                        continue
-                piece = raw[s:e]
-                body = piece.strip()
-                if len(body) < _MIN_SENTENCE_CHARS:
-                    continue
-                skey = "".join(body.split()).rstrip(_END_MARKS)
-                if skey in seen_sentences:
-                    continue
-                seen_sentences.add(skey)
-                first = base + s + (len(piece) - len(piece.lstrip()))
-                out.append((first, first + len(body), index))
+            skey = "".join(body.split()).rstrip(_END_MARKS)
+            if skey in seen_sentences:
+                continue
+            seen_sentences.add(skey)
+            first = base + s
+            if len(body) < len(piece):  # blanks to skip, perhaps leading ones
+                first += len(piece) - len(piece.lstrip())
+            out.append((first, first + len(body), index))
     return out
+
+
+def _pieces(line: str, last: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentence pieces of a line that start at or before `last`, in order, long ones cut
+    at a comma (see _cap).
+
+    Cut after each terminator (a rule of dashes, a forum's quote separator, ends a sentence but belongs to
+    none); an abbreviation's dot ("U.S. export") does not cut."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for m in _TERMINATOR.finditer(line):
+        # Which alternative matched follows from the first character (cheaper than reading the groups): a
+        # full stop only ends the second, a rule character only the third; the rest open the first.
+        first, end = m.span()
+        opener = line[first]
+        if opener == ".":
+            if _ABBREV.search(line, max(0, first - 6), first):
+                continue
+            pieces.append((start, end))
+        elif opener in _RULE_CHARS:
+            pieces.append((start, first))
+        else:
+            pieces.append((start, end))
+        start = end
+        if start > last:
+            break
+    else:
+        if start < len(line):
+            pieces.append((start, len(line)))
+    if len(line) > _MAX_SENTENCE_CHARS:  # only then can a piece be too long
+        pieces = [cut for s, e in pieces for cut in _cap(line, s, e)]
+    return pieces
 
 
 def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
