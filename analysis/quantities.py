@@ -201,6 +201,17 @@ _SCALE_WORDS = (
     "fold",
 )
 
+# NumberIndex's quick tests for the words above. Each is passed by every document that holds one of the words
+# in norm.lower() (tests/analysis/test_quantity_index.py checks the facts this rests on):
+# - CJK characters have no case, and no other character lower-cases into them; every CJK half word holds 半 or
+#   番, and looking for one character is ~100x faster than for a word (半 alone is common: 半导体);
+# - an ASCII word in norm.lower() is also in norm's ASCII characters, lower-cased: only A-Z, K (Kelvin) and İ
+#   lower-case into ASCII letters, no word holds a k, and İ's i is followed by a combining dot.
+_HALF_CHARS = "半番"
+_HALF_CJK = re.compile("|".join(re.escape(w) for w in _HALF_WORDS if not w.isascii()))
+_HALF_ASCII = re.compile(b"|".join(re.escape(w.encode()) for w in _HALF_WORDS if w.isascii()))
+_SCALE_ASCII = re.compile(b"|".join(re.escape(w.encode()) for w in _SCALE_WORDS))
+
 
 _DIGIT_RUNS = re.compile(r"\d+(?:\.\d+)?|.")
 
@@ -283,10 +294,18 @@ class NumberIndex:
 
     def __init__(self, norm: str) -> None:
         self.anchors = [m.start() for m in _ANCHOR.finditer(norm)]
-        lowered = norm.lower()
-        halves = any(w in lowered for w in _HALF_WORDS)
+        # The half and number-word patterns run only when one of their words is in the lower-cased document.
+        # Lower-casing a whole document and searching it once per word cost ~60 us per seed, so quick tests
+        # that never miss a word go first, and the exact test runs only when one of them passes.
+        ascii_lower = norm.encode("ascii", "ignore").lower()
+        maybe_halves = bool(
+            (any(c in norm for c in _HALF_CHARS) and _HALF_CJK.search(norm)) or _HALF_ASCII.search(ascii_lower)
+        )
+        maybe_words = _SCALE_ASCII.search(ascii_lower) is not None
+        lowered = norm.lower() if maybe_halves or maybe_words else ""
+        halves = maybe_halves and any(w in lowered for w in _HALF_WORDS)
         self.halves = [m.start() for m in _HALF.finditer(norm)] if halves else []
-        words = any(w in lowered for w in _SCALE_WORDS)
+        words = maybe_words and any(w in lowered for w in _SCALE_WORDS)
         self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if words else []
 
     def anchors_in(self, start: int, end: int) -> list[int]:
