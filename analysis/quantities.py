@@ -216,14 +216,29 @@ _SCALE_WORDS = (
 
 # NumberIndex's quick tests for the words above. Each is passed by every document that holds one of the words
 # in norm.lower() (tests/analysis/test_quantity_index.py checks the facts this rests on):
-# - CJK characters have no case, and no other character lower-cases into them; every CJK half word holds 半 or
-#   番, and looking for one character is ~100x faster than for a word (半 alone is common: 半导体);
+# - CJK characters have no case, and no other character lower-cases into them, so a CJK word is in
+#   norm.lower() exactly when it is in norm;
 # - an ASCII word in norm.lower() is also in norm's ASCII characters, lower-cased: only A-Z, K (Kelvin) and İ
 #   lower-case into ASCII letters, no word holds a k, and İ's i is followed by a combining dot.
-_HALF_CHARS = "半番"
-_HALF_CJK = re.compile("|".join(re.escape(w) for w in _HALF_WORDS if not w.isascii()))
 _HALF_ASCII = re.compile(b"|".join(re.escape(w.encode()) for w in _HALF_WORDS if w.isascii()))
 _SCALE_ASCII = re.compile(b"|".join(re.escape(w.encode()) for w in _SCALE_WORDS))
+# The CJK half words are looked for by a rare character of theirs: the regex engine finds one literal
+# character ~10x faster than any of several (一 is everywhere, and 半 too is common: 半导体).
+_HALF_CHARS = "半番"
+
+
+def _by_character(words: list[str], rare: str) -> list[re.Pattern[str]]:
+    """Patterns that together find any of `words`, each opening with one character (from `rare` if the word
+    holds one) and checking the rest of the word around it."""
+    around: dict[str, list[str]] = {}
+    for w in words:
+        c = next((ch for ch in w if ch in rare), w[0])
+        k = w.index(c)
+        around.setdefault(c, []).append(f"(?<={re.escape(w[: k + 1])})(?={re.escape(w[k + 1 :])})")
+    return [re.compile(re.escape(c) + "(?:" + "|".join(alts) + ")") for c, alts in around.items()]
+
+
+_HALF_CJK = _by_character([w for w in _HALF_WORDS if not w.isascii()], _HALF_CHARS)
 
 
 _DIGIT_RUNS = re.compile(r"\d+(?:\.\d+)?|.")
@@ -311,9 +326,7 @@ class NumberIndex:
         # Lower-casing a whole document and searching it once per word cost ~60 us per seed, so quick tests
         # that never miss a word go first, and the exact test runs only when one of them passes.
         ascii_lower = norm.encode("ascii", "ignore").lower()
-        maybe_halves = bool(
-            (any(c in norm for c in _HALF_CHARS) and _HALF_CJK.search(norm)) or _HALF_ASCII.search(ascii_lower)
-        )
+        maybe_halves = bool(any(p.search(norm) for p in _HALF_CJK) or _HALF_ASCII.search(ascii_lower))
         maybe_words = _SCALE_ASCII.search(ascii_lower) is not None
         lowered = norm.lower() if maybe_halves or maybe_words else ""
         halves = maybe_halves and any(w in lowered for w in _HALF_WORDS)

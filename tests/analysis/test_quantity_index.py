@@ -1,0 +1,62 @@
+"""NumberIndex's quick word tests must never skip a document the plain test (a word in norm.lower()) would run."""
+
+import random
+import sys
+
+from chipwatch.analysis import quantities
+from chipwatch.analysis.quantities import _HALF, _HALF_WORDS, _SCALE_WORDS, _WORD_QUANTITY, NumberIndex, _by_character
+
+
+def _plain_index(norm: str) -> tuple[list[int], list[int]]:
+    """The halves and number-word positions as NumberIndex found them before the quick tests."""
+    lowered = norm.lower()
+    halves = [m.start() for m in _HALF.finditer(norm)] if any(w in lowered for w in _HALF_WORDS) else []
+    words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if any(w in lowered for w in _SCALE_WORDS) else []
+    return halves, words
+
+
+def test_only_ascii_letters_kelvin_and_dotted_i_lower_case_into_ascii_letters():
+    into_ascii = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not chr(c).isascii() and any("a" <= x <= "z" for x in chr(c).lower())
+    }
+    assert into_ascii == {"\u212a", "\u0130"}  # K (Kelvin) -> k, İ -> i + combining dot
+    ascii_words = [w for w in (*_HALF_WORDS, *_SCALE_WORDS) if w.isascii()]
+    assert not any("k" in w or w.endswith("i") for w in ascii_words)
+
+
+def test_cjk_half_words_are_caseless_and_nothing_else_lower_cases_into_them():
+    chars = {ch for w in _HALF_WORDS if not w.isascii() for ch in w}
+    assert all(ch.lower() == ch for ch in chars)
+    assert not [chr(c) for c in range(sys.maxunicode + 1) if chr(c) not in chars and chars & set(chr(c).lower())]
+
+
+def test_by_character_finds_exactly_the_words():
+    words = [w for w in _HALF_WORDS if not w.isascii()]
+    patterns = _by_character(words, quantities._HALF_CHARS)
+    rng = random.Random(7)
+    alphabet = "".join(sorted({ch for w in words for ch in w})) + "导体的x "
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        assert any(p.search(text) for p in patterns) == any(w in text for w in words), text
+
+
+def test_quick_tests_match_the_plain_ones():
+    texts = [
+        "英伟达半导体营收增长一半，达到30亿美元。",
+        "股价翻了一番",
+        "HALF of the revenue",
+        "nearly Half of the chips",
+        "two tİmes the rate",  # the regex matches İ as i; norm.lower() does not hold "times"
+        "ten timeſ faster, two halveſ of it",
+        "one \u212aelvin thousand GPUs",
+        "a three-fold rise to one million GPUs",
+        "the second half of 2026",
+        "半額セール、半値",
+        "",
+        "no numbers here",
+    ]
+    for text in texts:
+        index = NumberIndex(text)
+        assert (index.halves, index.words) == _plain_index(text), text
