@@ -343,12 +343,13 @@ class NumberIndex:
         return i < len(positions) and positions[i] < end
 
     def any_in(self, start: int, end: int) -> bool:
-        for positions in (self.anchors, self.halves, self.words):
-            if positions:
-                i = bisect.bisect_left(positions, start)
-                if i < len(positions) and positions[i] < end:
-                    return True
-        return False
+        # Asked for every candidate sentence; halves and words are empty in most documents.
+        anchors = self.anchors
+        i = bisect.bisect_left(anchors, start)
+        if i < len(anchors) and anchors[i] < end:
+            return True
+        halves, words = self.halves, self.words
+        return bool((halves and self._has(halves, start, end)) or (words and self._has(words, start, end)))
 
 
 def extract_quantities(
@@ -364,8 +365,8 @@ def extract_quantities(
     covered = start
     if index is not None:
         anchors = index.anchors_in(start, end)
-        halves = NumberIndex._has(index.halves, start, end)
-        words = NumberIndex._has(index.words, start, end)
+        halves = bool(index.halves) and NumberIndex._has(index.halves, start, end)
+        words = bool(index.words) and NumberIndex._has(index.words, start, end)
     else:
         anchors = [m.start() for m in _ANCHOR.finditer(norm, start, end)]
         halves = words = True
