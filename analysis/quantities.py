@@ -93,7 +93,8 @@ def _compile(units: dict[str, Any]) -> tuple[re.Pattern[str], dict[str, Any]]:
         # 百分之九十 / 百分之17.5
         rf"(?P<pct_cn>百分之(?P<pc>{_NUM}))"
         # 十分之一 (zh: denominator first) / 45分の1 (ja: same order)
-        rf"|(?P<frac_cn>(?P<den>{_NUM})分[之の](?P<nom>{_NUM}))"
+        # (the lookahead, true whenever the branch can match, skips the number parse when no 分 follows it)
+        rf"|(?=[\d.,兆{_CN_NUM}]*+分)(?P<frac_cn>(?P<den>{_NUM})分[之の](?P<nom>{_NUM}))"
         # 1/45 (not part of a date such as 2025/1/27: no digit or slash around it)
         rf"|(?<![\d/.])(?P<frac>(?P<fa>\d{{1,3}})/(?P<fb>\d{{1,4}}))(?![\d/])"
         # 三成 / 3割: tenths as percent; 一成不变 (unchanged) and 八成是 (probably) are idioms, not quantities
@@ -215,7 +216,7 @@ _SCALE_WORDS = (
 )
 
 # NumberIndex's quick tests for the words above. Each is passed by every document that holds one of the words
-# in norm.lower() (tests/analysis/test_quantity_index.py checks the facts this rests on):
+# in norm.lower() (tests/analysis/test_quantity_shortcuts.py checks the facts this rests on):
 # - CJK characters have no case, and no other character lower-cases into them, so a CJK word is in
 #   norm.lower() exactly when it is in norm;
 # - an ASCII word in norm.lower() is also in norm's ASCII characters, lower-cased: only A-Z, K (Kelvin) and İ

@@ -1,10 +1,20 @@
-"""NumberIndex's quick word tests must never skip a document the plain test (a word in norm.lower()) would run."""
+"""Shortcuts taken for speed must not change a result: NumberIndex's quick word tests never skip a document the
+plain test (a word in norm.lower()) would run, and the lookahead guarding the 十分之一 branch never refuses a match."""
 
 import random
+import re
 import sys
 
 from chipwatch.analysis import quantities
-from chipwatch.analysis.quantities import _HALF, _HALF_WORDS, _SCALE_WORDS, _WORD_QUANTITY, NumberIndex, _by_character
+from chipwatch.analysis.quantities import (
+    _CN_NUM,
+    _HALF,
+    _HALF_WORDS,
+    _SCALE_WORDS,
+    _WORD_QUANTITY,
+    NumberIndex,
+    _by_character,
+)
 
 
 def _plain_index(norm: str) -> tuple[list[int], list[int]]:
@@ -60,3 +70,17 @@ def test_quick_tests_match_the_plain_ones():
     for text in texts:
         index = NumberIndex(text)
         assert (index.halves, index.words) == _plain_index(text), text
+
+
+def test_fraction_guard_changes_no_match():
+    pattern, _info = quantities._compiled()
+    guard = f"(?=[\\d.,兆{_CN_NUM}]*+分)"
+    assert guard in pattern.pattern
+    unguarded = re.compile(pattern.pattern.replace(guard, ""))
+    rng = random.Random(11)
+    alphabet = "0123456789.,兆亿万分之の一二十百千两$%倍成割 美元/-~到至x"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
+        for i in range(len(text)):
+            a, b = unguarded.match(text, i), pattern.match(text, i)
+            assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), text[i:]
