@@ -48,7 +48,9 @@ _SUBJECT_WINDOW = 24
 _REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
 
 
-def analyze(text: str, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
+# `text: object`, not str: a mypyc build checks argument types on entry and would raise TypeError before the
+# ValueError below that callers catch per document.
+def analyze(text: object, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
     """Claims about AI chips in one document.
 
     Empty or whitespace-only text, and binary garbage decoded as text, give a result with no claims

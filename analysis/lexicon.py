@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 try:  # pragma: no cover - exercised by whichever backend is installed
     import ahocorasick_rs
 except ImportError:  # pragma: no cover
-    ahocorasick_rs = None
+    ahocorasick_rs = None  # type: ignore[assignment]  # optional: the regex backend below takes over
 
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # Word-boundary classes: a Latin alias must not sit inside a longer word (Intel in Intelligence), a katakana
@@ -197,8 +197,8 @@ class Lexicon:
         # An exact term that is also a folded term: the exact reading adds to the folded one.
         for entry in entries.values():
             if entry.folded is not None:
-                for term, (roles, *_derived) in list(entry.exact.items()):
-                    merged = entry.folded[0] + tuple(r for r in roles if r not in entry.folded[0])
+                for term, (exact_roles, *_derived) in list(entry.exact.items()):
+                    merged = entry.folded[0] + tuple(r for r in exact_roles if r not in entry.folded[0])
                     entry.exact[term] = _info(merged)
         for key, entry in entries.items():
             plain = entry.left is None and entry.right is None and not entry.exact

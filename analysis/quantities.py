@@ -396,10 +396,10 @@ def extract_quantities(
         if u1 and n2 and _mixed_range(m, unit_words):
             # "grew 63% to $5.2 billion" is a change between two different quantities, not a range: keep the
             # first one and let the scan read the second on its own.
-            value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
-            if value is not None:
+            first = _num(m.group("n1"), m.group("m1"), m.group("l1"))
+            if first is not None:
                 unit = "%" if u1 == "%" else "x"
-                out.append(Quantity(value=_plain(value), unit=unit, text=original[m.start() : m.end("u1")]))
+                out.append(Quantity(value=_plain(first), unit=unit, text=original[m.start() : m.end("u1")]))
             covered = m.end("u1")
             continue
         q = _from_match(m, unit_words, prefix, language, word_prefix)

@@ -102,7 +102,7 @@ def stance_of(
     last_clause = bounds[-1]
     others = _clauses_about_others(hits, bounds, text)
     total = 0.0
-    for pos, sign, _label in signed:
+    for pos, polarity, _label in signed:  # polarity: a float here, unlike the int `sign` of the cues
         weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
         clause = bisect.bisect_right(bounds, pos) - 1
         if clause in others:
@@ -111,7 +111,7 @@ def stance_of(
             weight *= _OTHER_ENTITY_WEIGHT
         elif pos >= last_clause:
             weight *= _LAST_CLAUSE_WEIGHT
-        total += sign * weight
+        total += polarity * weight
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
     return StanceResult(stance, labels, hedged)
 
