@@ -8,6 +8,7 @@ chipwatch.analysis._loader falls back to those sources whenever they differ from
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import os
 import shutil
 import sys
@@ -95,6 +96,7 @@ class BuildMypyc(build_ext):
         super().finalize_options()
 
     def run(self) -> None:
+        inplace = self.inplace  # setuptools clears it while building; an editable install builds in place
         try:
             super().run()
         except Exception as exc:  # no C compiler, missing headers: the package works without the extensions
@@ -103,11 +105,22 @@ class BuildMypyc(build_ext):
             print(f"chipwatch: compiling the engine failed ({exc!r}); installing pure Python", file=sys.stderr)
             # A shim without its shared library would fail at import: drop every built piece, not just the failed one.
             for ext in self.extensions:
-                for path in (self.get_ext_fullpath(ext.name),):
-                    if os.path.exists(path):
-                        os.remove(path)
+                path = self.get_ext_fullpath(ext.name)
+                if os.path.exists(path):
+                    os.remove(path)
             self.extensions = []
             self.distribution.ext_modules = []
+        if inplace:
+            self._remove_stale_inplace()
+
+    def _remove_stale_inplace(self) -> None:
+        """Deletes extensions in analysis/ that this build did not make (an earlier build with other modules, or
+        any build when this one is pure): Python would import them ahead of the .py files."""
+        keep = {os.path.basename(self.get_ext_filename(ext.name)) for ext in self.extensions}
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            for path in (ROOT / "analysis").glob(f"*{suffix}"):
+                if path.name not in keep:
+                    path.unlink()
 
     def get_outputs(self) -> list[str]:
         return super().get_outputs() if self.extensions else []

@@ -23,19 +23,20 @@ _HERE = Path(__file__).resolve().parent
 
 
 class _SourceFirst(importlib.abc.MetaPathFinder):
-    """Loads the listed submodules of one package from their .py files, ahead of any extension module."""
+    """Loads a package's submodules from their .py files unless they are in `compiled`, ahead of extensions."""
 
-    def __init__(self, package: str, names: frozenset[str]) -> None:
+    def __init__(self, package: str, compiled: frozenset[str]) -> None:
         self._package = package
-        self._names = names
+        self._compiled = compiled
 
     def find_spec(
         self, fullname: str, path: object = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         package, _, leaf = fullname.rpartition(".")
-        if package != self._package or leaf not in self._names:
-            return None
-        return importlib.util.spec_from_file_location(fullname, _HERE / f"{leaf}.py")
+        if package != self._package or leaf in self._compiled:
+            return None  # the usual finders: another package, or the current build's extension
+        source = _HERE / f"{leaf}.py"
+        return importlib.util.spec_from_file_location(fullname, source) if source.is_file() else None
 
 
 def _stale(sources: dict[str, str]) -> list[str]:
@@ -50,22 +51,23 @@ def _stale(sources: dict[str, str]) -> list[str]:
 
 
 def choose(package: str) -> str:
-    """Installs the source-first finder when needed; returns "compiled", "source" or "pure" (nothing compiled)."""
+    """Installs the source-first finder; returns "compiled", "source" (build bypassed) or "pure" (no build)."""
     try:
         from . import _compiled  # type: ignore[attr-defined]  # exists only in a compiled build
     except ImportError:
         return "pure"
+    compiled = frozenset(_compiled.SOURCES)
     if os.environ.get("CHIPWATCH_PURE") == "1":
-        stale: list[str] = []
-    else:
-        stale = _stale(_compiled.SOURCES)
-        if not stale:
-            return "compiled"
+        compiled = frozenset()
+    elif stale := _stale(_compiled.SOURCES):
+        compiled = frozenset()
         warnings.warn(
             f"chipwatch.analysis: {', '.join(stale)} changed since the engine was compiled; running the sources "
             "(reinstall to compile them again)",
             RuntimeWarning,
             stacklevel=3,
         )
-    sys.meta_path.insert(0, _SourceFirst(package, frozenset(_compiled.SOURCES)))
-    return "source"
+    # Installed even when the build is current: an extension left by an older build with other modules must not
+    # shadow its .py either.
+    sys.meta_path.insert(0, _SourceFirst(package, compiled))
+    return "compiled" if compiled else "source"
