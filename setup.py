@@ -19,7 +19,9 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 # The per-article path only; extract/document/decode call trafilatura and charset-normalizer, and vocabulary
-# loads YAML once, so compiling them buys nothing.
+# loads YAML once, so compiling them buys nothing. model.py stays interpreted too: mypyc makes its dataclasses
+# native classes, which have no __dict__ (vars() fails) and cannot be pickled or deep-copied (frozen), and those
+# are the results callers keep.
 HOT = (
     "engine",
     "lexicon",
@@ -27,7 +29,6 @@ HOT = (
     "quantities",
     "stance",
     "scoring",
-    "model",
     "entities",
     "normalize",
     "language",
@@ -63,8 +64,8 @@ def _mypyc_extensions() -> list:
     from mypyc.build import mypycify
 
     compiled = _stage()
-    # vocabulary.py is type-checked (the hot modules import it) but stays interpreted.
-    checked = [*compiled, str(STAGE / "chipwatch" / "analysis" / "vocabulary.py")]
+    # model.py and vocabulary.py are type-checked (the hot modules import them) but stay interpreted.
+    checked = [*compiled, *(str(STAGE / "chipwatch" / "analysis" / f"{name}.py") for name in ("model", "vocabulary"))]
     cwd = os.getcwd()
     os.chdir(STAGE)  # mypy finds chipwatch.analysis.* relative to the working directory
     try:
