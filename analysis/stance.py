@@ -92,8 +92,8 @@ def stance_of(
         signed.append((hit.start, -sign * _NEGATED_WEIGHT if negated else sign, label))
     labels = [label for _pos, _sign, label in sorted(signed)]
     up = signed[0][1] > 0
-    for _pos, sign, _label in signed:
-        if (sign > 0) is not up:
+    for _pos, polarity, _label in signed:  # polarity: a float here, unlike the int `sign` of the cues
+        if (polarity > 0) is not up:
             break
     else:
         # Every cue points the same way: the weights below (all positive) cannot change the direction.
@@ -102,7 +102,7 @@ def stance_of(
     last_clause = bounds[-1]
     others = _clauses_about_others(hits, bounds, text)
     total = 0.0
-    for pos, polarity, _label in signed:  # polarity: a float here, unlike the int `sign` of the cues
+    for pos, polarity, _label in signed:
         weight = _CONTRAST_WEIGHT if 0 <= contrast_at < pos else 1.0
         clause = bisect.bisect_right(bounds, pos) - 1
         if clause in others:
