@@ -398,7 +398,18 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
 
 
 # Environment variables that configure the process, not the YAML file.
-_NOT_CONFIG = frozenset({"CHIPWATCH_CONFIG", "CHIPWATCH_HOME", "CHIPWATCH_TOKEN", "CHIPWATCH_TEST_PG"})
+_NOT_CONFIG = frozenset(
+    {
+        "CHIPWATCH_CONFIG",
+        "CHIPWATCH_HOME",
+        "CHIPWATCH_TOKEN",
+        "CHIPWATCH_TEST_PG",
+        # Engine build switches (setup.py, analysis/_loader.py, the tests), read before any config exists.
+        "CHIPWATCH_COMPILE",
+        "CHIPWATCH_PURE",
+        "CHIPWATCH_EXPECT_COMPILED",
+    }
+)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -58,6 +58,13 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert s.http.timeout == 3.0
 
 
+def test_engine_build_switches_are_not_config_keys(tmp_path: Path) -> None:
+    env = {"CHIPWATCH_PURE": "1", "CHIPWATCH_COMPILE": "1", "CHIPWATCH_EXPECT_COMPILED": "1"}
+    assert load_settings(write(tmp_path, GOOD), environ=env).database == load_settings(write(tmp_path, GOOD)).database
+    with pytest.raises(ConfigError, match="'pur' is not known"):
+        load_settings(write(tmp_path, GOOD), environ={"CHIPWATCH_PUR": "1"})
+
+
 def test_cli_exits_2_with_one_line_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "sources:\n  - {name: a, kind: feed, url: 'https://x', evry: 1h}\n")
     assert main(["sources", "list", "--config", str(path), "--json"]) == 2
