@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, deque
-from collections.abc import Callable
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -82,10 +81,7 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     title_end = _title_end(norm, skip_lines)
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
-    # Keys of the last claims kept, per entity list: only claims about the same entities repeat each other.
-    recent: dict[tuple[str, ...], deque[str]] = {}
-    grams_of: dict[str, set[str]] = {}
-    title_key = quick_key(title) if title else ""
+    repeats = _Repeats(text, quick_key(title) if title else "")
     last_named: list[str] = []
     # Entities named so far (the title counts): "the company" can only refer back to one of them.
     mentioned = {name for hit, name in mentions if hit.start < title_end}
@@ -97,18 +93,6 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     spans = sentence_spans(
         norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts, list_header=vocab.list_header
     )
-
-    last_key = ""
-
-    def repeated(start: int, end: int, entities: list[str]) -> bool:
-        """Would this sentence, as a claim about `entities`, only repeat the title or a claim kept just before?
-        Asked before quantities, stance and score are worked out: spun copies of a paragraph are common."""
-        nonlocal last_key
-        key = last_key = quick_key(text[start:end])
-        if title_key and key == title_key:
-            return True  # the title repeated in the body (an image caption, a share box) is still the title
-        same_entities = recent.get(tuple(entities))
-        return same_entities is not None and _near_duplicate(key, same_entities, grams_of)
 
     for start, end, _paragraph in spans:
         g = bisect.bisect_left(gate_starts, start)
@@ -124,16 +108,40 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
         if sentence_hits and sentence_hits[-1].end > end:
             sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeated)
+        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeats)
         if named:
             last_named = named
             mentioned.update(named)
         if claim is None:
             continue
-        # Every kept claim went through repeated(), which keyed its text last.
-        recent.setdefault(tuple(claim.entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(last_key)
+        repeats.keep(claim.entities)
         claims.append(claim)
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
+
+
+class _Repeats:
+    """Which sentences would only repeat the title or a claim kept just before (spun copies of a paragraph are
+    common). Asked before quantities, stance and score are worked out."""
+
+    def __init__(self, text: str, title_key: str) -> None:
+        self.text = text
+        self.title_key = title_key
+        # Keys of the last claims kept, per entity list: only claims about the same entities repeat each other.
+        self.recent: dict[tuple[str, ...], deque[str]] = {}
+        self.grams_of: dict[str, set[str]] = {}
+        self.last_key = ""
+
+    def seen(self, start: int, end: int, entities: list[str]) -> bool:
+        """Would text[start:end], as a claim about `entities`, only repeat the title or a recent claim?"""
+        key = self.last_key = quick_key(self.text[start:end])
+        if self.title_key and key == self.title_key:
+            return True  # the title repeated in the body (an image caption, a share box) is still the title
+        same_entities = self.recent.get(tuple(entities))
+        return same_entities is not None and _near_duplicate(key, same_entities, self.grams_of)
+
+    def keep(self, entities: list[str]) -> None:
+        """The sentence last asked about became a claim about `entities` (every kept claim is asked first)."""
+        self.recent.setdefault(tuple(entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(self.last_key)
 
 
 def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
@@ -154,10 +162,10 @@ def _claim(
     lang: str,
     context: str,
     numbers: NumberIndex,
-    repeated: Callable[[int, int, list[str]], bool] | None = None,
+    repeats: _Repeats | None = None,
 ) -> tuple[Claim | None, list[str]]:
-    """(the claim or None, the entities the sentence names). `repeated(start, end, entities)` says whether
-    the sentence would only repeat a claim already kept; such a sentence gives None."""
+    """(the claim or None, the entities the sentence names). `repeats` says whether the sentence would only
+    repeat a claim already kept; such a sentence gives None."""
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
     kinds: set[str] = set()
@@ -227,7 +235,7 @@ def _claim(
     unnamed = unnamed and bool(topics)
     if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
-    if repeated is not None and repeated(start, end, names or inherited):
+    if repeats is not None and repeats.seen(start, end, names or inherited):
         return None, first
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     if _QUESTION_END.search(norm, start, end):
