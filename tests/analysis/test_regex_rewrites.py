@@ -1,0 +1,65 @@
+"""Patterns rewritten for speed find exactly what their plain forms find: on every code point, in the contexts
+their branches look at, and on the evaluation documents."""
+
+import pathlib
+import re
+import sys
+
+import pytest
+
+from chipwatch.analysis.engine import _NOT_TEXTLIKE
+from chipwatch.analysis.normalize import normalize
+from chipwatch.analysis.quantities import _ANCHOR, _CN_NUM, _MAYBE_DIGIT
+
+_DOCS = sorted((pathlib.Path(__file__).parent / "eval" / "docs").glob("*.txt"))
+_ALL = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+_TEXTS = [normalize(p.read_text(encoding="utf-8")) for p in _DOCS]
+
+_PLAIN_ANCHOR = re.compile(
+    rf"[\d$€¥￥₩{_CN_NUM}]" + _ANCHOR.pattern[_ANCHOR.pattern.index("(?:(?<=\\d)") :],
+)
+_PLAIN_NOT_TEXTLIKE = re.compile(r"[^\w\s\u3000-\u303f\uff00-\uffef.,;:!?'\"()%$/+\-–—…“”‘’]")
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def test_maybe_digit_holds_every_decimal_digit() -> None:
+    maybe = re.compile(f"[{_MAYBE_DIGIT}]")
+    assert all(maybe.match(d) for d in re.findall(r"\d", _ALL))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _ALL,
+        "一".join(_ALL),  # after a numeral: the numeral branch looks behind
+        "".join(c + "元" for c in _ALL[::3]),  # before a unit
+        "".join("1" + c + "5年" for c in _ALL[::3]),  # between digits and before a date word
+        *_TEXTS,
+    ],
+)
+def test_anchor_finds_what_the_plain_class_finds(text: str) -> None:
+    assert _spans(_ANCHOR, text) == _spans(_PLAIN_ANCHOR, text)
+
+
+@pytest.mark.parametrize("text", [_ALL, *_TEXTS])
+def test_not_textlike_finds_what_the_plain_class_finds(text: str) -> None:
+    assert _NOT_TEXTLIKE.findall(text) == _PLAIN_NOT_TEXTLIKE.findall(text)
+
+
+def test_line_patterns_match_what_their_alternation_fullmatches() -> None:
+    from chipwatch.analysis.vocabulary import LinePatterns, get_vocabulary
+
+    patterns = [r"\d+楼", ".*(?:版权所有|Copyright).*", ".*(?:a)|(?:b).*", ".*(?:x)(?:y).*", r".*(?:q\n).*"]
+    plain = re.compile("|".join(f"(?:{p})" for p in patterns))
+    ours = LinePatterns(patterns)
+    lines = ["3楼", "© Copyright 2024", "版权所有", "xa", "b", "ba", "axyz", "q\nr", "a\nCopyright", "Copyright\n"]
+    lines += [line.strip() for text in _TEXTS for line in text.split("\n")]
+    assert [ours.matches(s) for s in lines] == [plain.fullmatch(s) is not None for s in lines]
+    assert ours._holds.pattern == r"(?:版权所有|Copyright)|(?:q\n)"  # the others are tested whole
+
+    vocab = get_vocabulary().boilerplate
+    assert [vocab.matches(s) for s in lines] == [vocab._all.fullmatch(s) is not None for s in lines]
+    assert "Copyright" in vocab._holds.pattern
