@@ -63,3 +63,57 @@ def test_line_patterns_match_what_their_alternation_fullmatches() -> None:
     vocab = get_vocabulary().boilerplate
     assert [vocab.matches(s) for s in lines] == [vocab._all.fullmatch(s) is not None for s in lines]
     assert "Copyright" in vocab._holds.pattern
+
+
+# The directional patterns as first written, with their look-behinds ahead of the character they guard.
+_PLAIN_DIRECTIONAL = {
+    "bullish": [
+        r"(?i:\bup\s+(?:about\s+|nearly\s+|roughly\s+|almost\s+|some\s+|more\s+than\s+|~\s?|≈\s?)?\$?\d)",
+        r"\d(?:\.\d+)?\s?[%％](?:高|増|上昇)",
+        r"(?<![\w.+%％])(?<!\d\s)\+\d+(?:\.\d+)?\s?[%％]",
+    ],
+    "bearish": [
+        r"(?i:\bdown\s+(?:about\s+|nearly\s+|roughly\s+|almost\s+|some\s+|more\s+than\s+|~\s?|≈\s?)?\$?\d)",
+        r"\d(?:\.\d+)?\s?[%％](?:安|減|下落|低下)",
+        r"(?<![\w.\-−%％])(?<!\d\s)[-−]\d+(?:\.\d+)?\s?[%％]",
+    ],
+}
+
+
+def _representatives() -> str:
+    """One code point for each way the look-behinds can see a character (word, digit, blank or none of them),
+    and every character that either pattern names or that is a case of an ASCII one: to them, every other code
+    point is one of these."""
+    word, digit, blank = (set(re.findall(p, _ALL)) for p in (r"\w", r"\d", r"\s"))
+    named = set(".+%％-−$~≈")
+    seen: dict[object, str] = {}
+    for c in _ALL:
+        own = c in named or c.lower().isascii() or c.upper().isascii()
+        seen.setdefault(c if own else (c in word, c in digit, c in blank), c)
+    return "".join(seen.values())
+
+
+_REPRESENTATIVES = _representatives()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(c + "+5% " for c in _REPRESENTATIVES),  # what stands before a sign
+        "".join(c + "−5%" + c + "-5%" for c in _REPRESENTATIVES),
+        "".join(a + b + "+5% " + a + b + "-5%" for a in _REPRESENTATIVES for b in _REPRESENTATIVES),  # two before
+        "".join(c + "up 5 " + c + "Down 5 " + c + "uP 5" for c in _REPRESENTATIVES),  # the boundary before up / down
+        *_TEXTS,
+    ],
+)
+def test_directional_finds_what_the_plain_patterns_find(text: str) -> None:
+    from chipwatch.analysis.vocabulary import get_vocabulary
+
+    patterns = _PLAIN_DIRECTIONAL
+    plain = re.compile(
+        "|".join(f"(?P<{k[:4]}_{i}>{p})" for k in ("bullish", "bearish") for i, p in enumerate(patterns[k]))
+    )
+    ours = get_vocabulary().directional
+    assert [(m.span(), m.lastgroup) for m in ours.finditer(text)] == [
+        (m.span(), m.lastgroup) for m in plain.finditer(text)
+    ]
