@@ -117,3 +117,17 @@ def test_directional_finds_what_the_plain_patterns_find(text: str) -> None:
     assert [(m.span(), m.lastgroup) for m in ours.finditer(text)] == [
         (m.span(), m.lastgroup) for m in plain.finditer(text)
     ]
+
+
+@pytest.mark.parametrize("text", [_ALL, *_TEXTS])
+def test_language_counts_as_before(text: str) -> None:
+    from chipwatch.analysis.language import _KANA, _LETTERS, _counts
+
+    def plain(sample: str) -> tuple[int, int, int]:
+        rest = "".join(re.findall(r"[^\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", sample))
+        cjk = len(sample) - len(rest)
+        kana = len(_KANA.findall(sample)) if cjk else 0
+        return kana, cjk - kana, cjk + len("".join(_LETTERS.findall(rest)))
+
+    for sample in (text[i : i + 600] for i in range(0, len(text), 600)):
+        assert _counts(sample) == plain(sample)
