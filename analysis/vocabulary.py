@@ -44,11 +44,15 @@ class LinePatterns:
     __slots__ = ("_all", "_holds", "_whole")
 
     def __init__(self, patterns: list[str]) -> None:
+        self._all = re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
         whole: list[str] = []
         holds: list[str] = []
+        # (No split when a pattern captures: group numbers, and so backreferences, count across all of them.)
         for p in patterns:
-            (holds if p.startswith(".*(?:") and p.endswith(").*") and _is_group(p[2:-2]) else whole).append(p)
-        self._all = re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+            if not self._all.groups and p.startswith(".*(?:") and p.endswith(").*") and _is_group(p[2:-2]):
+                holds.append(p)
+            else:
+                whole.append(p)
         self._whole = re.compile("|".join(f"(?:{p})" for p in whole) or "(?!)")
         self._holds = re.compile("|".join(p[2:-2] for p in holds) or "(?!)")
 

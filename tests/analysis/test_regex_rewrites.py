@@ -60,6 +60,9 @@ def test_line_patterns_match_what_their_alternation_fullmatches() -> None:
     assert [ours.matches(s) for s in lines] == [plain.fullmatch(s) is not None for s in lines]
     assert ours._holds.pattern == r"(?:版权所有|Copyright)|(?:q\n)"  # the others are tested whole
 
+    captures = LinePatterns([r"(a)\1", ".*(?:b).*"])
+    assert captures._holds.pattern == "(?!)"  # a capturing group anywhere: all tested whole
+
     vocab = get_vocabulary().boilerplate
     assert [vocab.matches(s) for s in lines] == [vocab._all.fullmatch(s) is not None for s in lines]
     assert "Copyright" in vocab._holds.pattern
