@@ -9,6 +9,8 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 
+from .vocabulary import LinePatterns
+
 # Sentence ends. One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII
 # marks with closing quotes or brackets, a full stop before a space, or a rule of three or more dashes.
 _TERMINATOR = re.compile(
@@ -47,7 +49,7 @@ def quick_key(text: str) -> str:
 
 def sentence_spans(
     norm: str,
-    boilerplate: re.Pattern[str],
+    boilerplate: LinePatterns,
     *,
     skip_lines: int = 0,
     marks: Sequence[int] | None = None,
@@ -98,7 +100,7 @@ def sentence_spans(
                 # Remembered without the furniture test: a line with no mark gives no sentence either way.
                 seen_paragraphs.add(key)
                 continue
-        if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.fullmatch(stripped):
+        if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.matches(stripped):
             continue
         seen_paragraphs.add(key)
         # Pieces that start after the line's last mark are not cut at all.
