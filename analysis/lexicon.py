@@ -232,32 +232,39 @@ class Lexicon:
             lowered = text.translate(_ASCII_LOWER)
         n = len(text)
         hits: list[Hit] = []
-        append = hits.append
         by_index, tails = self._by_index, self._tails
+        # Locals, not module globals: compiled code looks a global up in the module dict on every use.
+        new_hit, hit_type = _new_hit, Hit
         if self._automaton is not None:
             # Offsets are in characters: the extension maps them back from UTF-8 bytes itself.
-            matches: Iterable[tuple[int, int, int]] = self._automaton.find_matches_as_indexes(lowered)
+            matches: Iterable[tuple[int, Any, Any]] = self._automaton.find_matches_as_indexes(lowered)
         else:
             assert self._pattern is not None
             index = self._index
-            matches = ((index[m.group()], m.start(), m.end()) for m in self._pattern.finditer(lowered))
+            matches = [(index[m.group()], m.start(), m.end()) for m in self._pattern.finditer(lowered)]
+        # start and end stay Python ints (Any): the compiled build would otherwise unbox them and allocate new
+        # int objects for the hit, two per hit.
+        start: Any
+        end: Any
         for i, start, end in matches:
             tail = tails[i]
             if tail is not None:
                 # The common case, a CJK term. Concatenating tuples is cheaper than unpacking into a new one.
-                append(_new_hit(Hit, (start, end) + tail))  # noqa: RUF005
+                hits.append(new_hit(hit_type, (start, end) + tail))  # noqa: RUF005
                 continue
             entry = by_index[i]
             left, right = entry.left, entry.right
-            if (left is not None and start > 0 and text[start - 1] in left) or (
-                right is not None and end < n and text[end] in right
+            s: int = start
+            e: int = end
+            if (left is not None and s > 0 and text[s - 1] in left) or (
+                right is not None and e < n and text[e] in right
             ):
                 continue
-            written = text[start:end]
+            written = text[s:e]
             found = entry.exact.get(written) if entry.exact else None
             if found is None:
                 found = entry.folded
                 if found is None:
                     continue
-            append(_new_hit(Hit, (start, end, written) + found))  # noqa: RUF005
+            hits.append(new_hit(hit_type, (start, end, written) + found))  # noqa: RUF005
         return hits
