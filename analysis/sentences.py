@@ -8,38 +8,40 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Sequence
+from typing import Final
 
 from .vocabulary import LinePatterns
 
+# Module constants are Final: the compiled build then reads them from C statics, not the module dict.
 # Sentence ends. One character class first (fast skipping in C), then which kind of end it is: CJK/ASCII
 # marks with closing quotes or brackets, a full stop before a space, or a rule of three or more dashes.
-_TERMINATOR = re.compile(
+_TERMINATOR: Final = re.compile(
     r"[。！？!?；;….\-—=_~]"
     r"(?:(?<=[。！？!?；;…])[。！？!?；;…]*[”」』\"'）)]*"
     r"|(?<=\.)(?=[\s”\"')]|$)"
     r"|(?<=[-—=_~])(?<![-—=_~][-—=_~])[-—=_~]{2,}(?P<rule>))"
 )
 # A terminator match that starts with one of these is a rule (see _TERMINATOR).
-_RULE_CHARS = "-—=_~"
+_RULE_CHARS: Final = "-—=_~"
 # Abbreviations whose final dot does not end a sentence ("U.S. export rules", "Mr. Huang").
-_ABBREV = re.compile(
+_ABBREV: Final = re.compile(
     r"(?:\b(?:U\.S|U\.K|Mr|Ms|Dr|Inc|Corp|Co|Ltd|vs|etc|e\.g|i\.e|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug"
     r"|Sep|Sept|Oct|Nov|Dec|approx|est|Fig)|\b[A-Z])$"
 )
 # Furniture lines are short; long lines are never matched against the boilerplate patterns (speed, and a
 # 5 MB single-line input stays linear).
-_MAX_FURNITURE_LINE = 160
+_MAX_FURNITURE_LINE: Final = 160
 # A sentence this short cannot assert anything checkable.
-_MIN_SENTENCE_CHARS = 6
+_MIN_SENTENCE_CHARS: Final = 6
 # Sentences longer than this are cut at a comma: forum posts run on for hundreds of characters.
-_MAX_SENTENCE_CHARS = 400
-_SOFT_BREAK = re.compile(r"[，,、]")
-_CLOSERS = "”」』\"'）)"
+_MAX_SENTENCE_CHARS: Final = 400
+_SOFT_BREAK: Final = re.compile(r"[，,、]")
+_CLOSERS: Final = "”」』\"'）)"
 # Sentence-final marks ignored when comparing sentences: a quote may drop the full stop of its original.
-_END_MARKS = "。.!?！？;；" + _CLOSERS
+_END_MARKS: Final = "。.!?！？;；" + _CLOSERS
 # After a list header ("往期推荐:"), lines this short with none of these marks are linked article titles.
-_LINKED_TITLE_CHARS = 60
-_SENTENCE_END = re.compile(r"[。.!?！？]")
+_LINKED_TITLE_CHARS: Final = 60
+_SENTENCE_END: Final = re.compile(r"[。.!?！？]")
 
 
 def quick_key(text: str) -> str:
