@@ -9,8 +9,8 @@ All patterns are bounded (no nested unbounded repeats), so a 5 MB input scans in
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -341,17 +341,17 @@ class NumberIndex:
         self.words = [m.start() for m in _WORD_QUANTITY.finditer(norm)] if words else []
 
     def anchors_in(self, start: int, end: int) -> list[int]:
-        return self.anchors[bisect.bisect_left(self.anchors, start) : bisect.bisect_left(self.anchors, end)]
+        return self.anchors[bisect_left(self.anchors, start) : bisect_left(self.anchors, end)]
 
     @staticmethod
     def _has(positions: list[int], start: int, end: int) -> bool:
-        i = bisect.bisect_left(positions, start)
+        i = bisect_left(positions, start)
         return i < len(positions) and positions[i] < end
 
     def any_in(self, start: int, end: int) -> bool:
         # Asked for every candidate sentence; halves and words are empty in most documents.
         anchors = self.anchors
-        i = bisect.bisect_left(anchors, start)
+        i = bisect_left(anchors, start)
         if i < len(anchors) and anchors[i] < end:
             return True
         halves, words = self.halves, self.words

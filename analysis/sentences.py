@@ -5,8 +5,8 @@ Works on the normalised text (normalize.py); spans index both the normalised and
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import Final
 
@@ -97,7 +97,7 @@ def sentence_spans(
             continue
         if marks is not None:
             # i: the first mark at or after the line start; the pieces below move it forward.
-            i = bisect.bisect_left(marks, base)
+            i = bisect_left(marks, base)
             if i == n_marks or marks[i] >= end:
                 # Remembered without the furniture test: a line with no mark gives no sentence either way.
                 seen_paragraphs.add(key)
@@ -105,8 +105,10 @@ def sentence_spans(
         if len(stripped) <= _MAX_FURNITURE_LINE and boilerplate.matches(stripped):
             continue
         seen_paragraphs.add(key)
+        # No blank inside the line: its pieces' bodies are their keys as they are (no split to repeat per piece).
+        spaced = len(key) != len(stripped)
         # Pieces that start after the line's last mark are not cut at all.
-        last = len(raw) if marks is None else marks[bisect.bisect_left(marks, end, i) - 1] - base
+        last = len(raw) if marks is None else marks[bisect_left(marks, end, i) - 1] - base
         for s, e in _pieces(raw, last):
             if marks is not None:
                 # No term of interest in this piece: skipped before its text is keyed (see `marks`). Pieces come
@@ -120,7 +122,7 @@ def sentence_spans(
             body = piece.strip()
             if len(body) < _MIN_SENTENCE_CHARS:
                 continue
-            skey = "".join(body.split()).rstrip(_END_MARKS)
+            skey = ("".join(body.split()) if spaced else body).rstrip(_END_MARKS)
             if skey in seen_sentences:
                 continue
             seen_sentences.add(skey)
