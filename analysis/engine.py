@@ -12,9 +12,9 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import Features, is_relevant, judge
+from .scoring import is_relevant, verdict_parts
 from .sentences import quick_key, sentence_spans
-from .stance import stance_of
+from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
@@ -242,15 +242,15 @@ def _claim(
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
         return None, first
-    quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
-    if _QUESTION_END.search(norm, start, end):
-        moods.add("question")
-    if "question" in moods:
-        return None, first  # a question asserts nothing, whatever numbers it quotes
+    if "question" in moods or _QUESTION_END.search(norm, start, end):
+        return None, first  # a question asserts nothing, whatever numbers it quotes (so they are not read)
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     # (A strong AI-chip word stands in for the chipmaker: "if power stays the constraint, GPU shipments
     # could come in 10-20% below" is a forecast about the chip market.)
-    if moods and not (quantities and (strong or any(vocab.entity_kind.get(n) == "chip" for n in names))):
+    if moods and not (strong or "chip" in entity_kinds):
+        return None, first  # (before reading the numbers: they cannot help)
+    quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
+    if moods and not quantities:
         return None, first
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
     if (
@@ -259,36 +259,50 @@ def _claim(
         and not (may_have_number and vocab.directional.search(norm, start, end))
     ):
         return None, first
-    stance = stance_of(
+    stance, cues, hedged = stance_parts(
         hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints, text
     )
-    features = Features(
-        entities=list(zip(names, entity_kinds, strict=True)),
-        inherited=inherited,
-        unnamed_subject=unnamed,
-        unlisted_subject=own_subject,
-        subject_word=subject_word,
-        quantities=quantities,
-        topics=topics,
-        stance_cues=stance.cues,
-        assertion_cues=[h.text for h in hits if "assertion" in h.kinds],
-        domain_cues=list(dict.fromkeys([h.text for h in domain])),
-        strong_domain=strong,
-        hedged=stance.hedged,
-        non_assertive=sorted(moods),
+    # judge() without its Features and Verdict records: the same fields, passed as they are.
+    assertion_cue: str | None = None
+    for h in hits:
+        if "assertion" in h.kinds:
+            assertion_cue = h.text
+            break
+    # The gate above already found the sentence relevant with "a number may be here"; judge() asks again with
+    # the quantities actually read, which only differs when none were.
+    relevant = (
+        bool(quantities)
+        or not may_have_number
+        or is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, False)
     )
-    verdict = judge(features)
-    if not verdict.is_claim:
+    is_claim, score, notable, why = verdict_parts(
+        relevant,
+        names,
+        entity_kinds,
+        inherited,
+        unnamed,
+        own_subject,
+        subject_word,
+        quantities,
+        topics,
+        cues,
+        assertion_cue,
+        domain[0].text if domain else None,
+        strong,
+        hedged,
+        bool(moods),
+    )
+    if not is_claim:
         return None, first
     claim = Claim(
         text=text[start:end].strip(),
         entities=names or inherited,
         topics=topics,
-        stance=stance.stance,
+        stance=stance,
         quantities=quantities,
-        score=verdict.score,
-        notable=verdict.notable,
-        why=verdict.why,
+        score=score,
+        notable=notable,
+        why=why,
     )
     return claim, first
 
