@@ -443,7 +443,35 @@ def _near_duplicate(key: str, recent: deque[str], grams_of: dict[str, set[str]])
         if grams is None:
             grams = grams_of[key] = _bigrams(key)
         other_grams = grams_of.get(other_key) or grams_of.setdefault(other_key, _bigrams(other_key))
-        shared = len(grams & other_grams)
-        if shared >= _NEAR_DUP * (len(grams) + len(other_grams) - shared):
+        if _shares_enough(grams, other_grams):
             return True
     return False
+
+
+def _shares_enough(grams: set[str], other: set[str]) -> bool:
+    """len(grams & other) >= _NEAR_DUP * (len(grams) + len(other) - shared), counted without building the
+    intersection, and given up as soon as the bigrams left cannot reach the threshold (unrelated claims, the
+    usual case, are dismissed after a fraction of the smaller set)."""
+    if len(grams) > len(other):
+        grams, other = other, grams
+    total = len(grams) + len(other)
+    # The least shared count that passes. The test grows with `shared` (a larger share, a smaller union, and
+    # float products keep that order), so counting up to it is the same test; start just below 3/8 of total,
+    # where it lies in exact arithmetic, and step up with the very expression the test uses.
+    need = max(0, int(0.375 * total) - 2)
+    while need < len(grams) and not need >= _NEAR_DUP * (total - need):
+        need += 1
+    if not need >= _NEAR_DUP * (total - need):
+        return False  # even sharing the whole smaller set does not pass
+    misses = len(grams) - need  # bigrams of the smaller set that may be missing from the other
+    shared = 0
+    for gram in grams:
+        if gram in other:
+            shared += 1
+            if shared >= need:
+                return True
+        else:
+            misses -= 1
+            if misses < 0:
+                return False
+    return shared >= need
