@@ -176,6 +176,9 @@ def verdict_parts(
     # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
     # but weaker ones; `why` names only what raised the score.
     asserted = round(max(0.0, min(1.0, score)), 4)
+    # round() with digits is a decimal conversion, dear per claim: an unweakened score is rounded once.
+    if not (hedged or non_assertive):
+        return asserted >= MIN_CLAIM_SCORE, asserted, asserted >= NOTABLE_SCORE, why
     if hedged:
         score *= _HEDGE_FACTOR
     if non_assertive:

@@ -161,7 +161,7 @@ _hint_pattern_for: tuple[tuple[str, ...], re.Pattern[str]] | None = None
 def _any_hint(hints: tuple[str, ...]) -> re.Pattern[str]:
     global _hint_pattern_for
     cached = _hint_pattern_for
-    if cached is None or cached[0] != hints:
+    if cached is None or (cached[0] is not hints and cached[0] != hints):
         cached = _hint_pattern_for = (hints, re.compile("|".join(re.escape(h) for h in hints)))
     return cached[1]
 
