@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, deque
+from collections import deque
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -146,7 +146,11 @@ class _Repeats:
 
     def keep(self, entities: list[str]) -> None:
         """The sentence last asked about became a claim about `entities` (every kept claim is asked first)."""
-        self.recent.setdefault(tuple(entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(self.last_key)
+        group = tuple(entities)
+        recent = self.recent.get(group)
+        if recent is None:  # (not setdefault: that builds a deque on every call)
+            recent = self.recent[group] = deque(maxlen=_NEAR_DUP_WINDOW)
+        recent.append(self.last_key)
 
 
 def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
@@ -177,7 +181,7 @@ def _claim(
     names: list[str] = []
     subject = False
     unlisted: Hit | None = None  # the first unlisted company named
-    domain: list[Hit] = []
+    domain_cue: str | None = None  # the first AI-chip word, as written
     strong = False
     topic_set: set[str] = set()
     moods: set[str] = set()
@@ -199,12 +203,15 @@ def _claim(
         if unlisted is None and "unlisted" in hit_kinds:
             unlisted = h
         if "domain" in hit_kinds:
-            domain.append(h)
+            if domain_cue is None:
+                domain_cue = h.text
             strong = strong or h.strong
         if h.topics:
             topic_set.update(h.topics)
         if "mood" in hit_kinds:
-            moods.update(r.value for r in h.roles if r.kind == "mood")
+            for r in h.roles:
+                if r.kind == "mood":
+                    moods.add(r.value)
     first = names
     if context == _UNLISTED:
         context = ""  # the company in context is one INTERFACES.md does not list
@@ -224,6 +231,7 @@ def _claim(
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
+    domain = domain_cue is not None
     if not names and not domain and not ((context or unnamed) and "topic" in kinds):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
@@ -238,7 +246,7 @@ def _claim(
     entity_kinds = [entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]
     unnamed = unnamed and bool(topics)
-    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
+    if not is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
         return None, first
@@ -273,7 +281,7 @@ def _claim(
     relevant = (
         bool(quantities)
         or not may_have_number
-        or is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, False)
+        or is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, False)
     )
     is_claim, score, notable, why = verdict_parts(
         relevant,
@@ -287,7 +295,7 @@ def _claim(
         topics,
         cues,
         assertion_cue,
-        domain[0].text if domain else None,
+        domain_cue,
         strong,
         hedged,
         bool(moods),
@@ -365,13 +373,19 @@ def _title_end(norm: str, skip_lines: int) -> int:
 
 def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_end: int) -> str:
     """The entity the document is about: most mentioned, title mentions weighted, chipmakers preferred."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     for hit, name in mentions:
-        counts[name] += _TITLE_WEIGHT if hit.start < title_end else 1
-    if not counts:
-        return ""
-    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor.
-    return max(counts, key=lambda n: (counts[n] * (1.5 if kinds.get(n) == "chip" else 1.0), -len(n)))
+        counts[name] = counts.get(name, 0) + (_TITLE_WEIGHT if hit.start < title_end else 1)
+    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor. Then the shorter
+    # name, then the first mentioned (the order max() over (weight, -length) would give, without a key tuple each).
+    best = ""
+    best_weight = -1.0  # below any weight: the first name is taken
+    best_length = 0
+    for name, count in counts.items():
+        weight = count * (1.5 if kinds.get(name) == "chip" else 1.0)
+        if weight > best_weight or (weight == best_weight and len(name) < best_length):
+            best, best_weight, best_length = name, weight, len(name)
+    return best
 
 
 def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
