@@ -450,9 +450,13 @@ def _near_duplicate(key: str, recent: deque[str], grams_of: dict[str, set[str]])
     `grams_of` caches the bigram sets of the document's claims."""
     grams: set[str] | None = None
     size = len(key)
+    # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen. (The
+    # bounds are worked out once; float(len) is exact, so comparing floats is the same test.)
+    shortest = size * _NEAR_DUP
+    longest = size / _NEAR_DUP
     for other_key in recent:
-        # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen.
-        if not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
+        other_size = float(len(other_key))
+        if not (shortest <= other_size <= longest):
             continue
         if grams is None:
             grams = grams_of[key] = _bigrams(key)

@@ -175,13 +175,29 @@ def verdict_parts(
         why.append(f"topic {topics[i]}")
     # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
     # but weaker ones; `why` names only what raised the score.
-    asserted = round(max(0.0, min(1.0, score)), 4)
-    # round() with digits is a decimal conversion, dear per claim: an unweakened score is rounded once.
+    asserted = _round4(max(0.0, min(1.0, score)))
     if not (hedged or non_assertive):
         return asserted >= MIN_CLAIM_SCORE, asserted, asserted >= NOTABLE_SCORE, why
     if hedged:
         score *= _HEDGE_FACTOR
     if non_assertive:
         score *= _NON_ASSERTIVE_FACTOR
-    score = round(max(0.0, min(1.0, score)), 4)
+    score = _round4(max(0.0, min(1.0, score)))
     return asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why
+
+
+# round(x, 4) is a decimal conversion, dear once per claim; scores are sums of a few fixed weights, so a
+# document's scores repeat and the memo stays small (it stops growing at _ROUNDED_MAX anyway).
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_MAX = 4096
+
+
+def _round4(x: float) -> float:
+    """round(x, 4) for a score in [0, 1] (never -0.0: the clamp's max(0.0, ...) gives 0.0, which the memo's
+    equal keys would otherwise mix up)."""
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 4)
+        if len(_ROUNDED) < _ROUNDED_MAX:
+            _ROUNDED[x] = r
+    return r
