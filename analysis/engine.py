@@ -36,7 +36,6 @@ _TEXT_SAMPLE = 4000
 _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
-_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
@@ -177,7 +176,10 @@ def _claim(
     repeat a claim already kept; such a sentence gives None."""
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
-    kinds: set[str] = set()
+    # (flags rather than a union of the hits' kind sets: only these two questions are asked of it)
+    topic_kind = False  # a business-topic word
+    assertion_cue: str | None = None  # the first assertion word: a cue, and what judge() names
+    cue_kind = False  # a bullish, bearish or assertion word: a checkable cue
     names: list[str] = []
     subject = False
     unlisted: Hit | None = None  # the first unlisted company named
@@ -188,7 +190,13 @@ def _claim(
     subject_word = ""  # the pronoun or metric that stands for the subject ("同社", "股价")
     for h in hits:
         hit_kinds = h.kinds
-        kinds |= hit_kinds
+        if not topic_kind and "topic" in hit_kinds:
+            topic_kind = True
+        if assertion_cue is None and "assertion" in hit_kinds:
+            assertion_cue = h.text
+            cue_kind = True
+        elif not cue_kind and ("bullish" in hit_kinds or "bearish" in hit_kinds):
+            cue_kind = True
         if "entity" in hit_kinds:
             name = h.entity
             if name not in names:
@@ -232,12 +240,12 @@ def _claim(
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
     domain = domain_cue is not None
-    if not names and not domain and not ((context or unnamed) and "topic" in kinds):
+    if not names and not domain and not ((context or unnamed) and topic_kind):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
     may_have_number = numbers.any_in(start, end)
-    if not may_have_number and not kinds & _CHECKABLE_KINDS:
+    if not may_have_number and not cue_kind:
         return None, first
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
     # only lets through sentences the full judgement below could accept.
@@ -261,21 +269,12 @@ def _claim(
     if moods and not quantities:
         return None, first
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
-    if (
-        not quantities
-        and not kinds & _CHECKABLE_KINDS
-        and not (may_have_number and vocab.directional.search(norm, start, end))
-    ):
+    if not quantities and not cue_kind and not (may_have_number and vocab.directional.search(norm, start, end)):
         return None, first
     stance, cues, hedged = stance_parts(
         hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints, text
     )
     # judge() without its Features and Verdict records: the same fields, passed as they are.
-    assertion_cue: str | None = None
-    for h in hits:
-        if "assertion" in h.kinds:
-            assertion_cue = h.text
-            break
     # The gate above already found the sentence relevant with "a number may be here"; judge() asks again with
     # the quantities actually read, which only differs when none were.
     relevant = (
