@@ -40,8 +40,9 @@ _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"}
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
 _UNLISTED = "\0unlisted"
-# A sentence that ends with a question mark asks, it does not assert.
-_QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
+# A sentence that ends with a question mark (closing quotes or brackets may follow) asks, it does not assert.
+_QUESTION_MARKS = ("?", "？")
+_CLOSERS = "”」』\"')）"
 # Title mentions count this many times when choosing the document's main entity.
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
@@ -258,7 +259,7 @@ def _claim(
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
         return None, first
-    if "question" in moods or _QUESTION_END.search(norm, start, end):
+    if "question" in moods or _is_question(norm, start, end):
         return None, first  # a question asserts nothing, whatever numbers it quotes (so they are not read)
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     # (A strong AI-chip word stands in for the chipmaker: "if power stays the constraint, GPU shipments
@@ -312,6 +313,16 @@ def _claim(
         why=why,
     )
     return claim, first
+
+
+def _is_question(norm: str, start: int, end: int) -> bool:
+    """Does norm[start:end] end in a question mark, closers after it aside? (What the regex
+    [?？][”」』"')）]*$ finds, without scanning the sentence for question marks.)"""
+    sentence = norm[start:end]
+    if sentence.rstrip(_CLOSERS).endswith(_QUESTION_MARKS):
+        return True
+    # `$` also matches just before a final newline.
+    return sentence.endswith("\n") and sentence[:-1].rstrip(_CLOSERS).endswith(_QUESTION_MARKS)
 
 
 def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
