@@ -186,8 +186,9 @@ def verdict_parts(
     return asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why
 
 
-# round(x, 4) is a decimal conversion, dear once per claim; scores are sums of a few fixed weights, so a
-# document's scores repeat and the memo stays small (it stops growing at _ROUNDED_MAX anyway).
+# round(x, 4) goes through a correctly rounded decimal conversion, a measurable cost on every claim; scores are
+# sums of a few fixed weights, so the same values recur and a small memo answers most (it stops growing at
+# _ROUNDED_MAX).
 _ROUNDED: dict[float, float] = {}
 _ROUNDED_MAX = 4096
 
