@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, deque
+from collections import deque
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -12,9 +12,9 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import Features, is_relevant, judge
+from .scoring import is_relevant, verdict_parts
 from .sentences import quick_key, sentence_spans
-from .stance import stance_of
+from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
@@ -36,13 +36,13 @@ _TEXT_SAMPLE = 4000
 _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
-_CHECKABLE_KINDS = frozenset({"bullish", "bearish", "assertion"})
 _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
 _UNLISTED = "\0unlisted"
-# A sentence that ends with a question mark asks, it does not assert.
-_QUESTION_END = re.compile(r"[?？][”」』\"')）]*$")
+# A sentence that ends with a question mark (closing quotes or brackets may follow) asks, it does not assert.
+_QUESTION_MARKS = ("?", "？")
+_CLOSERS = "”」』\"')）"
 # Title mentions count this many times when choosing the document's main entity.
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
@@ -146,7 +146,11 @@ class _Repeats:
 
     def keep(self, entities: list[str]) -> None:
         """The sentence last asked about became a claim about `entities` (every kept claim is asked first)."""
-        self.recent.setdefault(tuple(entities), deque(maxlen=_NEAR_DUP_WINDOW)).append(self.last_key)
+        group = tuple(entities)
+        recent = self.recent.get(group)
+        if recent is None:  # (not setdefault: that builds a deque on every call)
+            recent = self.recent[group] = deque(maxlen=_NEAR_DUP_WINDOW)
+        recent.append(self.last_key)
 
 
 def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -> str:
@@ -173,18 +177,27 @@ def _claim(
     repeat a claim already kept; such a sentence gives None."""
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
-    kinds: set[str] = set()
+    # (flags rather than a union of the hits' kind sets: only these two questions are asked of it)
+    topic_kind = False  # a business-topic word
+    assertion_cue: str | None = None  # the first assertion word: a cue, and what judge() names
+    cue_kind = False  # a bullish, bearish or assertion word: a checkable cue
     names: list[str] = []
     subject = False
     unlisted: Hit | None = None  # the first unlisted company named
-    domain: list[Hit] = []
+    domain_cue: str | None = None  # the first AI-chip word, as written
     strong = False
     topic_set: set[str] = set()
     moods: set[str] = set()
     subject_word = ""  # the pronoun or metric that stands for the subject ("同社", "股价")
     for h in hits:
         hit_kinds = h.kinds
-        kinds |= hit_kinds
+        if not topic_kind and "topic" in hit_kinds:
+            topic_kind = True
+        if assertion_cue is None and "assertion" in hit_kinds:
+            assertion_cue = h.text
+            cue_kind = True
+        elif not cue_kind and ("bullish" in hit_kinds or "bearish" in hit_kinds):
+            cue_kind = True
         if "entity" in hit_kinds:
             name = h.entity
             if name not in names:
@@ -199,12 +212,15 @@ def _claim(
         if unlisted is None and "unlisted" in hit_kinds:
             unlisted = h
         if "domain" in hit_kinds:
-            domain.append(h)
+            if domain_cue is None:
+                domain_cue = h.text
             strong = strong or h.strong
         if h.topics:
             topic_set.update(h.topics)
         if "mood" in hit_kinds:
-            moods.update(r.value for r in h.roles if r.kind == "mood")
+            for r in h.roles:
+                if r.kind == "mood":
+                    moods.add(r.value)
     first = names
     if context == _UNLISTED:
         context = ""  # the company in context is one INTERFACES.md does not list
@@ -224,12 +240,13 @@ def _claim(
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
-    if not names and not domain and not ((context or unnamed) and "topic" in kinds):
+    domain = domain_cue is not None
+    if not names and not domain and not ((context or unnamed) and topic_kind):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
     may_have_number = numbers.any_in(start, end)
-    if not may_have_number and not kinds & _CHECKABLE_KINDS:
+    if not may_have_number and not cue_kind:
         return None, first
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
     # only lets through sentences the full judgement below could accept.
@@ -238,59 +255,74 @@ def _claim(
     entity_kinds = [entity_kind.get(n, "context") for n in names]
     inherited = [] if names or not context or not topics else [context]
     unnamed = unnamed and bool(topics)
-    if not is_relevant(entity_kinds, bool(domain), strong, topics, bool(inherited) or unnamed, may_have_number):
+    if not is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
         return None, first
-    quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
-    if _QUESTION_END.search(norm, start, end):
-        moods.add("question")
-    if "question" in moods:
-        return None, first  # a question asserts nothing, whatever numbers it quotes
+    if "question" in moods or _is_question(norm, start, end):
+        return None, first  # a question asserts nothing, whatever numbers it quotes (so they are not read)
     # A condition, an analogy or a feeling is a claim only with a number about a chipmaker.
     # (A strong AI-chip word stands in for the chipmaker: "if power stays the constraint, GPU shipments
     # could come in 10-20% below" is a forecast about the chip market.)
-    if moods and not (quantities and (strong or any(vocab.entity_kind.get(n) == "chip" for n in names))):
+    if moods and not (strong or "chip" in entity_kinds):
+        return None, first  # (before reading the numbers: they cannot help)
+    quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
+    if moods and not quantities:
         return None, first
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
-    if (
-        not quantities
-        and not kinds & _CHECKABLE_KINDS
-        and not (may_have_number and vocab.directional.search(norm, start, end))
-    ):
+    if not quantities and not cue_kind and not (may_have_number and vocab.directional.search(norm, start, end)):
         return None, first
-    stance = stance_of(
+    stance, cues, hedged = stance_parts(
         hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints, text
     )
-    features = Features(
-        entities=list(zip(names, entity_kinds, strict=True)),
-        inherited=inherited,
-        unnamed_subject=unnamed,
-        unlisted_subject=own_subject,
-        subject_word=subject_word,
-        quantities=quantities,
-        topics=topics,
-        stance_cues=stance.cues,
-        assertion_cues=[h.text for h in hits if "assertion" in h.kinds],
-        domain_cues=list(dict.fromkeys([h.text for h in domain])),
-        strong_domain=strong,
-        hedged=stance.hedged,
-        non_assertive=sorted(moods),
+    # judge() without its Features and Verdict records: the same fields, passed as they are.
+    # The gate above already found the sentence relevant with "a number may be here"; judge() asks again with
+    # the quantities actually read, which only differs when none were.
+    relevant = (
+        bool(quantities)
+        or not may_have_number
+        or is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, False)
     )
-    verdict = judge(features)
-    if not verdict.is_claim:
+    is_claim, score, notable, why = verdict_parts(
+        relevant,
+        names,
+        entity_kinds,
+        inherited,
+        unnamed,
+        own_subject,
+        subject_word,
+        quantities,
+        topics,
+        cues,
+        assertion_cue,
+        domain_cue,
+        strong,
+        hedged,
+        bool(moods),
+    )
+    if not is_claim:
         return None, first
     claim = Claim(
         text=text[start:end].strip(),
         entities=names or inherited,
         topics=topics,
-        stance=stance.stance,
+        stance=stance,
         quantities=quantities,
-        score=verdict.score,
-        notable=verdict.notable,
-        why=verdict.why,
+        score=score,
+        notable=notable,
+        why=why,
     )
     return claim, first
+
+
+def _is_question(norm: str, start: int, end: int) -> bool:
+    """Does norm[start:end] end in a question mark, closers after it aside? (What the regex
+    [?？][”」』"')）]*$ finds, without scanning the sentence for question marks.)"""
+    sentence = norm[start:end]
+    if sentence.rstrip(_CLOSERS).endswith(_QUESTION_MARKS):
+        return True
+    # `$` also matches just before a final newline.
+    return sentence.endswith("\n") and sentence[:-1].rstrip(_CLOSERS).endswith(_QUESTION_MARKS)
 
 
 def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
@@ -351,13 +383,19 @@ def _title_end(norm: str, skip_lines: int) -> int:
 
 def _main_entity(mentions: list[tuple[Hit, str]], kinds: dict[str, str], title_end: int) -> str:
     """The entity the document is about: most mentioned, title mentions weighted, chipmakers preferred."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     for hit, name in mentions:
-        counts[name] += _TITLE_WEIGHT if hit.start < title_end else 1
-    if not counts:
-        return ""
-    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor.
-    return max(counts, key=lambda n: (counts[n] * (1.5 if kinds.get(n) == "chip" else 1.0), -len(n)))
+        counts[name] = counts.get(name, 0) + (_TITLE_WEIGHT if hit.start < title_end else 1)
+    # A chip entity wins over a big-tech one mentioned as often: this is an AI-chip monitor. Then the shorter
+    # name, then the first mentioned (the order max() over (weight, -length) would give, without a key tuple each).
+    best = ""
+    best_weight = -1.0  # below any weight: the first name is taken
+    best_length = 0
+    for name, count in counts.items():
+        weight = count * (1.5 if kinds.get(name) == "chip" else 1.0)
+        if weight > best_weight or (weight == best_weight and len(name) < best_length):
+            best, best_weight, best_length = name, weight, len(name)
+    return best
 
 
 def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
@@ -422,14 +460,46 @@ def _near_duplicate(key: str, recent: deque[str], grams_of: dict[str, set[str]])
     `grams_of` caches the bigram sets of the document's claims."""
     grams: set[str] | None = None
     size = len(key)
+    # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen. (The
+    # bounds are worked out once; float(len) is exact, so comparing floats is the same test.)
+    shortest = size * _NEAR_DUP
+    longest = size / _NEAR_DUP
     for other_key in recent:
-        # Jaccard can never exceed smaller/larger: claims of very different length are dismissed unseen.
-        if not (size * _NEAR_DUP <= len(other_key) <= size / _NEAR_DUP):
+        other_size = float(len(other_key))
+        if not (shortest <= other_size <= longest):
             continue
         if grams is None:
             grams = grams_of[key] = _bigrams(key)
         other_grams = grams_of.get(other_key) or grams_of.setdefault(other_key, _bigrams(other_key))
-        shared = len(grams & other_grams)
-        if shared >= _NEAR_DUP * (len(grams) + len(other_grams) - shared):
+        if _shares_enough(grams, other_grams):
             return True
     return False
+
+
+def _shares_enough(grams: set[str], other: set[str]) -> bool:
+    """len(grams & other) >= _NEAR_DUP * (len(grams) + len(other) - shared), counted without building the
+    intersection, and given up as soon as the bigrams left cannot reach the threshold (unrelated claims, the
+    usual case, are dismissed after a fraction of the smaller set)."""
+    if len(grams) > len(other):
+        grams, other = other, grams
+    total = len(grams) + len(other)
+    # The least shared count that passes. The test grows with `shared` (a larger share, a smaller union, and
+    # float products keep that order), so counting up to it is the same test; start just below 3/8 of total,
+    # where it lies in exact arithmetic, and step up with the very expression the test uses.
+    need = max(0, int(0.375 * total) - 2)
+    while need < len(grams) and not need >= _NEAR_DUP * (total - need):
+        need += 1
+    if not need >= _NEAR_DUP * (total - need):
+        return False  # even sharing the whole smaller set does not pass
+    misses = len(grams) - need  # bigrams of the smaller set that may be missing from the other
+    shared = 0
+    for gram in grams:
+        if gram in other:
+            shared += 1
+            if shared >= need:
+                return True
+        else:
+            misses -= 1
+            if misses < 0:
+                return False
+    return shared >= need

@@ -76,59 +76,129 @@ def is_relevant(
 
 
 def judge(f: Features) -> Verdict:
-    chip = [name for name, kind in f.entities if kind == "chip"]
-    context = [name for name, kind in f.entities if kind != "chip"]
+    kinds = [kind for _, kind in f.entities]
     relevant = is_relevant(
-        [kind for _, kind in f.entities],
+        kinds,
         bool(f.domain_cues),
         f.strong_domain,
         f.topics,
         bool(f.inherited) or f.unnamed_subject,
         bool(f.quantities),
     )
-    checkable = bool(f.quantities or f.assertion_cues or f.stance_cues)
+    is_claim, score, notable, why = verdict_parts(
+        relevant,
+        [name for name, _ in f.entities],
+        kinds,
+        f.inherited,
+        f.unnamed_subject,
+        f.unlisted_subject,
+        f.subject_word,
+        f.quantities,
+        f.topics,
+        f.stance_cues,
+        f.assertion_cues[0] if f.assertion_cues else None,
+        f.domain_cues[0] if f.domain_cues else None,
+        f.strong_domain,
+        f.hedged,
+        bool(f.non_assertive),
+    )
+    return Verdict(is_claim, score, notable, why)
+
+
+# judge() on the fields of a Features, without building one: the engine calls this once per candidate sentence.
+# `relevant` is is_relevant() of the features; `assertion_cue` and `domain_cue` are the first of their cues, or
+# None when there are none.
+def verdict_parts(
+    relevant: bool,
+    names: list[str],
+    kinds: list[str],
+    inherited: list[str],
+    unnamed_subject: bool,
+    unlisted_subject: str,
+    subject_word: str,
+    quantities: list[Quantity],
+    topics: list[str],
+    stance_cues: list[str],
+    assertion_cue: str | None,
+    domain_cue: str | None,
+    strong_domain: bool,
+    hedged: bool,
+    non_assertive: bool,
+) -> tuple[bool, float, bool, list[str]]:
+    """(is_claim, score, notable, why), as judge() gives them in its Verdict."""
+    checkable = bool(quantities) or assertion_cue is not None or bool(stance_cues)
     if not (relevant and checkable):
-        return Verdict(False, 0.0, False)
+        return False, 0.0, False, []
 
     score = 0.0
     why: list[str] = []
-    names = chip + context
-    for i, name in enumerate(names[:3]):
-        score += (0.3 if name in chip else 0.2) if i == 0 else 0.05
-        why.append(f"entity {name}")
-    if not names:
-        for name in f.inherited:
+    # Chip entities first, then the others, each group in the sentence's order.
+    ordered: list[str] = []
+    for i in range(len(names)):
+        if kinds[i] == "chip":
+            ordered.append(names[i])
+    chip_first = bool(ordered)
+    if len(ordered) < len(names):
+        for i in range(len(names)):
+            if kinds[i] != "chip":
+                ordered.append(names[i])
+    for i in range(min(3, len(ordered))):
+        score += (0.3 if chip_first else 0.2) if i == 0 else 0.05
+        why.append(f"entity {ordered[i]}")
+    if not ordered:
+        for name in inherited:
             score += 0.15
             why.append(f"entity {name} (from context)")
-        if f.unlisted_subject and f.unnamed_subject:
+        if unlisted_subject and unnamed_subject:
             score += 0.15
-            why.append(f"subject {f.unlisted_subject} (not a listed entity)")
-        elif f.unnamed_subject and not f.inherited and f.subject_word:
+            why.append(f"subject {unlisted_subject} (not a listed entity)")
+        elif unnamed_subject and not inherited and subject_word:
             # "同社に対し...支援する" after an unlisted company was named (or with none named at all): the
             # company the piece is about, referred back to, counts as a subject from context does
             score += 0.15
-            why.append(f"subject {f.subject_word} (not a listed entity)")
-        if f.domain_cues:
-            score += 0.2 if f.strong_domain else 0.15
-            why.append(f"cue {f.domain_cues[0]}")
-    for i, q in enumerate(f.quantities[:3]):
+            why.append(f"subject {subject_word} (not a listed entity)")
+        if domain_cue is not None:
+            score += 0.2 if strong_domain else 0.15
+            why.append(f"cue {domain_cue}")
+    for i in range(min(3, len(quantities))):
+        q = quantities[i]
         score += 0.25 if i == 0 else 0.1
         why.append(f"quantity {_plain_number(q.value)} {q.unit}")
-    for i, cue in enumerate(f.stance_cues[:2]):
+    for i in range(min(2, len(stance_cues))):
         score += 0.15 if i == 0 else 0.05
-        why.append(f"cue {cue}")
-    if f.assertion_cues:
+        why.append(f"cue {stance_cues[i]}")
+    if assertion_cue is not None:
         score += 0.1
-        why.append(f"cue {f.assertion_cues[0]}")
-    for topic in f.topics[:3]:
+        why.append(f"cue {assertion_cue}")
+    for i in range(min(3, len(topics))):
         score += 0.05
-        why.append(f"topic {topic}")
+        why.append(f"topic {topics[i]}")
     # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
     # but weaker ones; `why` names only what raised the score.
-    asserted = round(max(0.0, min(1.0, score)), 4)
-    if f.hedged:
+    asserted = _round4(max(0.0, min(1.0, score)))
+    if not (hedged or non_assertive):
+        return asserted >= MIN_CLAIM_SCORE, asserted, asserted >= NOTABLE_SCORE, why
+    if hedged:
         score *= _HEDGE_FACTOR
-    if f.non_assertive:
+    if non_assertive:
         score *= _NON_ASSERTIVE_FACTOR
-    score = round(max(0.0, min(1.0, score)), 4)
-    return Verdict(asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why)
+    score = _round4(max(0.0, min(1.0, score)))
+    return asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why
+
+
+# round(x, 4) goes through a correctly rounded decimal conversion, a measurable cost on every claim; scores are
+# sums of a few fixed weights, so the same values recur and a small memo answers most (it stops growing at
+# _ROUNDED_MAX).
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_MAX = 4096
+
+
+def _round4(x: float) -> float:
+    """round(x, 4) for a score in [0, 1] (never -0.0: the clamp's max(0.0, ...) gives 0.0, which the memo's
+    equal keys would otherwise mix up)."""
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 4)
+        if len(_ROUNDED) < _ROUNDED_MAX:
+            _ROUNDED[x] = r
+    return r

@@ -57,6 +57,20 @@ def stance_of(
 ) -> StanceResult:
     """`hits` are the sentence's lexicon hits (document offsets); `text` the normalised document, `original`
     the document as written (same offsets), which directional cues are quoted from ("5。8%高", not "5.8%高")."""
+    stance, cues, hedged = stance_parts(hits, text, start, end, directional, hints, original)
+    return StanceResult(stance, cues, hedged)
+
+
+def stance_parts(
+    hits: list[Hit],
+    text: str,
+    start: int,
+    end: int,
+    directional: re.Pattern[str] | None = None,
+    hints: tuple[str, ...] = (),
+    original: str | None = None,
+) -> tuple[str, list[str], bool]:
+    """stance_of() as (stance, cues, hedged), without the record: the engine asks once per candidate sentence."""
     # One pass sorts the hits into what the rules below need.
     hedged = False
     cues: list[tuple[Hit, int]] = []
@@ -85,7 +99,7 @@ def stance_of(
             sign = 1 if (m.lastgroup or "").startswith("bull") else -1
             signed.append((m.start(), sign, (original or text)[m.start() : m.end()].strip()))
     if not cues and not signed:
-        return StanceResult("neutral", [], hedged)
+        return "neutral", [], hedged
     for hit, sign in cues:
         negated = (negators_before or negators_after) and _negated(hit, negators_before, negators_after, text)
         label = f"{hit.text} (negated)" if negated else hit.text
@@ -97,7 +111,7 @@ def stance_of(
             break
     else:
         # Every cue points the same way: the weights below (all positive) cannot change the direction.
-        return StanceResult("bullish" if up else "bearish", labels, hedged)
+        return "bullish" if up else "bearish", labels, hedged
     bounds = _clause_bounds(text, start, end)
     last_clause = bounds[-1]
     others = _clauses_about_others(hits, bounds, text)
@@ -113,7 +127,7 @@ def stance_of(
             weight *= _LAST_CLAUSE_WEIGHT
         total += polarity * weight
     stance = "bullish" if total > 0 else "bearish" if total < 0 else "neutral"
-    return StanceResult(stance, labels, hedged)
+    return stance, labels, hedged
 
 
 # How far around a hint ("%", "up ") a directional pattern may reach: "39.6 %増", "up more than $1".
@@ -147,14 +161,17 @@ _hint_pattern_for: tuple[tuple[str, ...], re.Pattern[str]] | None = None
 def _any_hint(hints: tuple[str, ...]) -> re.Pattern[str]:
     global _hint_pattern_for
     cached = _hint_pattern_for
-    if cached is None or cached[0] != hints:
+    if cached is None or (cached[0] is not hints and cached[0] != hints):
         cached = _hint_pattern_for = (hints, re.compile("|".join(re.escape(h) for h in hints)))
     return cached[1]
 
 
 def _clause_bounds(text: str, start: int, end: int) -> list[int]:
     """Start offsets of the sentence's clauses (the final punctuation of the sentence opens none)."""
-    return [start, *(m.end() for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)))]
+    bounds = [start]
+    for m in _LAST_CLAUSE.finditer(text, start, max(start, end - 1)):
+        bounds.append(m.end())
+    return bounds
 
 
 def _clauses_about_others(hits: list[Hit], bounds: list[int], text: str) -> set[int]:
