@@ -250,13 +250,19 @@ _HALF_CJK = _by_character([w for w in _HALF_WORDS if not w.isascii()], _HALF_CHA
 _DIGIT_RUNS = re.compile(r"\d+(?:\.\d+)?|.")
 
 
+_CJK_NUMERALS = frozenset([*_CN_DIGITS, *_CN_SMALL, *_CN_BIG])
+
+
 def parse_cjk_number(text: str) -> Decimal | None:
     """六千亿 -> 600000000000, 二十五 -> 25, 十 -> 10, 两 -> 2, 1.5 -> 1.5, 11兆3000億 -> 11300000000000;
     None when it is not a number."""
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        pass
+    # Decimal() accepts only Unicode decimal digits, never a CJK numeral: with one in the text it would raise,
+    # and a raised exception is the dearest path in the compiled build, so it is not tried at all.
+    if _CJK_NUMERALS.isdisjoint(text):
+        try:
+            return Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            pass
     total = Decimal(0)  # completed big-unit groups
     section = Decimal(0)  # current group below 万
     digit: Decimal | None = None
