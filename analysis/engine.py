@@ -12,7 +12,7 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import is_relevant, verdict_parts
+from .scoring import is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
@@ -275,15 +275,14 @@ def _claim(
     stance, cues, hedged = stance_parts(
         hits, norm, start, end, vocab.directional if may_have_number else None, vocab.directional_hints, text
     )
-    # judge() without its Features and Verdict records: the same fields, passed as they are.
-    # The gate above already found the sentence relevant with "a number may be here"; judge() asks again with
-    # the quantities actually read, which only differs when none were.
+    # The gate above found the sentence relevant with "a number may be here"; the verdict needs it with the
+    # quantities actually read, which only differs when none were.
     relevant = (
         bool(quantities)
         or not may_have_number
         or is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, False)
     )
-    is_claim, score, notable, why = verdict_parts(
+    is_claim, score, notable, why = judge(
         relevant,
         names,
         entity_kinds,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .model import Quantity, _plain_number
 
 # Topics that tie a big-tech or AI-lab sentence (Microsoft, DeepSeek) to the chip world; a share price or an
@@ -30,33 +28,6 @@ _NON_ASSERTIVE_FACTOR = 0.7
 _HEDGE_FACTOR = 0.9
 
 
-@dataclass
-class Features:
-    entities: list[tuple[str, str]]  # (canonical, kind) named in the sentence, in order, unique
-    quantities: list[Quantity]
-    topics: list[str]
-    stance_cues: list[str]
-    assertion_cues: list[str]
-    domain_cues: list[str]
-    strong_domain: bool
-    hedged: bool
-    inherited: list[str] = field(default_factory=list)  # entity the sentence refers to without naming it
-    # "同社の株価..." where the company is one the vocabulary does not list: about the piece's own subject
-    unnamed_subject: bool = False
-    # the unlisted company the sentence names as its subject ("寒武纪三季度营收..."): weighs as a context entity
-    unlisted_subject: str = ""
-    subject_word: str = ""  # the pronoun or bare metric in subject position, as written
-    non_assertive: list[str] = field(default_factory=list)  # question / conditional / opinion
-
-
-@dataclass
-class Verdict:
-    is_claim: bool
-    score: float
-    notable: bool
-    why: list[str] = field(default_factory=list)
-
-
 def is_relevant(
     kinds: list[str], domain: bool, strong_domain: bool, topics: list[str], inherited: bool, numbers: bool
 ) -> bool:
@@ -75,40 +46,7 @@ def is_relevant(
     )
 
 
-def judge(f: Features) -> Verdict:
-    kinds = [kind for _, kind in f.entities]
-    relevant = is_relevant(
-        kinds,
-        bool(f.domain_cues),
-        f.strong_domain,
-        f.topics,
-        bool(f.inherited) or f.unnamed_subject,
-        bool(f.quantities),
-    )
-    is_claim, score, notable, why = verdict_parts(
-        relevant,
-        [name for name, _ in f.entities],
-        kinds,
-        f.inherited,
-        f.unnamed_subject,
-        f.unlisted_subject,
-        f.subject_word,
-        f.quantities,
-        f.topics,
-        f.stance_cues,
-        f.assertion_cues[0] if f.assertion_cues else None,
-        f.domain_cues[0] if f.domain_cues else None,
-        f.strong_domain,
-        f.hedged,
-        bool(f.non_assertive),
-    )
-    return Verdict(is_claim, score, notable, why)
-
-
-# judge() on the fields of a Features, without building one: the engine calls this once per candidate sentence.
-# `relevant` is is_relevant() of the features; `assertion_cue` and `domain_cue` are the first of their cues, or
-# None when there are none.
-def verdict_parts(
+def judge(
     relevant: bool,
     names: list[str],
     kinds: list[str],
@@ -125,7 +63,15 @@ def verdict_parts(
     hedged: bool,
     non_assertive: bool,
 ) -> tuple[bool, float, bool, list[str]]:
-    """(is_claim, score, notable, why), as judge() gives them in its Verdict."""
+    """(is_claim, score, notable, why) of one candidate sentence, from what the engine found in it.
+
+    Plain arguments, not a record: the engine asks once per candidate sentence. `relevant` is is_relevant() of
+    the sentence with its quantities as read; `names` and `kinds` the entities it names (in order, unique) and
+    their kinds ("chip" / "context"); `inherited` the entity it refers to without naming it; `unnamed_subject`
+    "同社の株価..." about the piece's own subject, a company the vocabulary does not list; `unlisted_subject`
+    such a company named as the subject ("寒武纪三季度营收..."), weighing as a context entity; `subject_word`
+    the pronoun or bare metric in subject position, as written; `assertion_cue` and `domain_cue` the first of
+    their cues, or None; `non_assertive` a question, condition or opinion."""
     checkable = bool(quantities) or assertion_cue is not None or bool(stance_cues)
     if not (relevant and checkable):
         return False, 0.0, False, []
