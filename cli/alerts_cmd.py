@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from chipwatch.settings import Settings
+from chipwatch.config import Settings
 
 
 def alerts_test(settings: Settings) -> int:
@@ -20,13 +20,13 @@ def alerts_test(settings: Settings) -> int:
 
 
 def alerts_list(settings: Settings, state: str | None, as_json: bool, limit: int = 1000) -> int:
-    from chipwatch.storage import alerts as outbox
     from chipwatch.storage.db import open_database
+    from chipwatch.storage.queries import list_alerts
 
     db = open_database(settings.database)
     try:
         with db.session() as session:
-            rows = [_row(a) for a in outbox.list_alerts(session, state=state, limit=limit)]
+            rows = [_row(a) for a in list_alerts(session, state=state, limit=limit)[0]]
     finally:
         db.dispose()
     for row in rows:
@@ -44,13 +44,13 @@ def alerts_list(settings: Settings, state: str | None, as_json: bool, limit: int
 
 
 def alerts_retry(settings: Settings, ids: Sequence[int], dead: bool) -> int:
-    from chipwatch.storage import alerts as outbox
     from chipwatch.storage.db import open_database
+    from chipwatch.storage.requeue import requeue
 
     db = open_database(settings.database)
     try:
         with db.session() as session, session.begin():
-            requeued = outbox.requeue(session, ids, dead=dead)
+            requeued = requeue(session, ids, dead=dead)
     finally:
         db.dispose()
     missed = sorted(set(ids) - set(requeued))

@@ -32,9 +32,9 @@ def analyze_inputs(inputs: Sequence[str], *, as_json: bool, config: str | None =
 
 def _read(item: str, config: str | None) -> tuple[bytes, str | None]:
     if item.startswith(("http://", "https://")):
+        from chipwatch.config import load_settings, settings_from_dict
         from chipwatch.connectors.errors import FetchError
         from chipwatch.pipeline.cycle import http_client
-        from chipwatch.settings import load_settings, settings_from_dict
 
         settings = load_settings(config) if config else settings_from_dict({})
         with http_client(settings) as client:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from platformdirs import user_data_dir
 
-from chipwatch.loopback import alert_receiver, load_sample_articles, sample_site
+from chipwatch.cli.loopback import alert_receiver, load_sample_articles, sample_site
 
 
 def run_demo(*, data_dir: str | None = None, reset: bool = False, use_prefect: bool = True) -> int:
@@ -27,7 +27,7 @@ def run_demo(*, data_dir: str | None = None, reset: bool = False, use_prefect: b
     inbox = home / "inbox"
     if not inbox.exists():
         inbox.mkdir(parents=True)
-        for sample in (resources.files("chipwatch") / "samples" / "inbox").iterdir():
+        for sample in (resources.files("chipwatch.cli") / "samples" / "inbox").iterdir():
             (inbox / sample.name).write_bytes(sample.read_bytes())
     _say(f"demo data in {home}")
 
@@ -86,8 +86,8 @@ def _run_flow(config: str) -> dict[str, Any]:
 
 
 def _run_plain(config: str) -> dict[str, Any]:
+    from chipwatch.config import load_settings
     from chipwatch.pipeline.cycle import run_cycle
-    from chipwatch.settings import load_settings
     from chipwatch.storage.db import open_database
 
     settings = load_settings(config)
@@ -96,26 +96,11 @@ def _run_plain(config: str) -> dict[str, Any]:
         r = run_cycle(db, settings, progress=_say)
     finally:
         db.dispose()
-    return {
-        "polls": [
-            {"source": p.source, "listed": p.listed, "new": p.new_article_ids, "error": p.error} for p in r.polls
-        ],
-        "processing": {
-            "processed": r.processing.processed,
-            "failed": r.processing.failed,
-            "claims": r.processing.new_claim_ids,
-            "errors": r.processing.errors,
-        },
-        "alerts_queued": r.alerts_queued,
-        "deliveries": [
-            {"id": d.alert_id, "rule": d.rule, "target": d.target, "title": d.title, "error": d.error}
-            for d in r.delivery.deliveries
-        ],
-    }
+    return r.summary()
 
 
 def _print_summary(summary: dict[str, Any], config: Path, received: list[dict[str, Any]], seconds: float) -> None:
-    from chipwatch.settings import load_settings
+    from chipwatch.config import load_settings
     from chipwatch.storage.articles import articles_by_ids, count_articles
     from chipwatch.storage.claims import claims_by_ids
     from chipwatch.storage.db import open_database

@@ -68,7 +68,7 @@ class SampleArticle:
 
 def load_sample_articles() -> list[SampleArticle]:
     """The bundled articles (seeds plus our en/ja samples); the first line of each file is its title."""
-    site = resources.files("chipwatch") / "samples" / "site"
+    site = resources.files("chipwatch.cli") / "samples" / "site"
     index = yaml.safe_load((site / "index.yaml").read_text(encoding="utf-8"))
     out = []
     for item in index["articles"]:

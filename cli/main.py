@@ -12,6 +12,9 @@ from chipwatch import __version__
 
 EXIT_CONFIG = 2  # bad config or arguments
 EXIT_UNAVAILABLE = 3  # the run cannot proceed: database unreachable
+# storage.models.ALERT_STATES, written out so that parsing arguments does not import SQLAlchemy (a test holds
+# the two equal).
+ALERT_STATE_NAMES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--config", required=True)
     alst = al_sub.add_parser("list", help="outbox rows, newest first")
     alst.add_argument("--config", required=True)
-    alst.add_argument("--state", choices=["pending", "sending", "sent", "failed", "dead", "cancelled"])
+    alst.add_argument("--state", choices=ALERT_STATE_NAMES)
     alst.add_argument("--json", action="store_true")
     ar = al_sub.add_parser("retry", help="re-queue failed or dead alerts")
     ar.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -90,7 +93,7 @@ def _port(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from chipwatch.settings import ConfigError
+    from chipwatch.config import ConfigError
 
     try:
         return _dispatch(args)
@@ -115,19 +118,19 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "analyze":
-        from chipwatch.analyze_cmd import analyze_inputs
+        from chipwatch.cli.analyze_cmd import analyze_inputs
 
         return analyze_inputs(args.inputs, as_json=args.json, config=args.config)
     if args.verb == "demo":
-        from chipwatch.demo import run_demo
+        from chipwatch.cli.demo import run_demo
 
         return run_demo(data_dir=args.data_dir, reset=args.reset, use_prefect=not args.no_prefect)
     if args.verb == "run":
-        from chipwatch.run_cmd import run
+        from chipwatch.cli.run_cmd import run
 
         return run(args.config, once=args.once, use_prefect=args.prefect)
     if args.verb == "stack":
-        from chipwatch.stack_cmd import run_stack
+        from chipwatch.cli.stack_cmd import run_stack
 
         return run_stack(
             args.action,
@@ -138,16 +141,16 @@ def _dispatch(args: argparse.Namespace) -> int:
             prefect_db=args.prefect_database,
         )
     if args.verb == "serve":
-        from chipwatch.serve_cmd import serve
+        from chipwatch.cli.serve_cmd import serve
 
         return serve(args.config, host=args.host, port=args.port)
 
-    from chipwatch.settings import load_settings
+    from chipwatch.config import load_settings
     from chipwatch.storage.db import open_database
 
     settings = load_settings(args.config)
     if args.verb == "alerts":
-        from chipwatch import alerts_cmd
+        from chipwatch.cli import alerts_cmd
 
         if args.action == "list":
             return alerts_cmd.alerts_list(settings, args.state, args.json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from chipwatch.settings import load_settings
+from chipwatch.config import load_settings
 from chipwatch.storage.db import open_database
 
 TICK_SECONDS = 30

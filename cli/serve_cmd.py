@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 
-from chipwatch.settings import ConfigError, load_settings
+from chipwatch.config import ConfigError, load_settings
 
 
 def resolve_token(config_token: str | None, environ: dict[str, str] | None = None) -> str | None:

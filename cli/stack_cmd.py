@@ -57,12 +57,12 @@ def stack_home(home: str | None = None) -> Path:
 
 def project_dir() -> Path:
     """Where prefect.yaml and flows/ live (the source checkout; deployments point at its files)."""
-    import chipwatch.flows
+    import chipwatch
 
-    root = Path(chipwatch.flows.__file__).resolve().parent.parent
+    root = Path(chipwatch.__file__).parent.parent
     if not (root / "prefect.yaml").is_file():
         raise StackError(
-            f"prefect.yaml not found next to {root / 'flows'}; run the stack from a source checkout "
+            f"prefect.yaml not found in {root}; run the stack from a source checkout "
             "(pip install -e .) or deploy with plain `prefect` commands (README)"
         )
     return root
@@ -121,8 +121,8 @@ def start_stack(
     """Start server, pool, deployments and workers; return the recorded state. Stops what it
     started if a step fails. Each worker runs at most `runs_per_worker` flow runs at once (each is
     a process: unlimited runs would swamp a small machine)."""
+    from chipwatch.config import load_settings
     from chipwatch.redact import mask_url
-    from chipwatch.settings import load_settings
 
     config = str(Path(config).resolve())
     load_settings(config)  # a bad config fails here, not in every flow run

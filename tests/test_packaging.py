@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["analysis", "connectors", "storage", "pipeline", "alerts", "flows", "dashboard"]
+STAGES = ["analysis", "connectors", "storage", "pipeline", "alerts", "flows", "dashboard", "cli"]
 
 
 def _install(target: Path, source: Path = ROOT, **env: str) -> None:
@@ -34,13 +34,9 @@ def _install(target: Path, source: Path = ROOT, **env: str) -> None:
     assert build.returncode == 0, build.stderr
 
 
-# The test venv's editable install of this checkout hooks the import system too; without it removed, a module
-# missing from the target (a pure install has no chipwatch.analysis._compiled) would be found in the checkout.
-_TARGET_ONLY = (
-    "import sys\n"
-    "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in getattr(f, '__module__', '')]\n"
-    "sys.path.insert(0, {target!r})\n"
-)
+# The test venv's editable install puts this checkout on sys.path too; the target goes first, so `chipwatch` and
+# every module under it come from the target alone.
+_TARGET_ONLY = "import sys\nsys.path.insert(0, {target!r})\n"
 
 
 def _run(target: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -65,7 +61,7 @@ def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> No
         "    mod = importlib.import_module('chipwatch.' + stage)\n"
         f"    assert mod.__file__.startswith({str(target)!r}), mod.__file__\n"
         "from importlib import resources\n"
-        "assert (resources.files('chipwatch') / 'samples' / 'site' / 'index.yaml').is_file()\n"
+        "assert (resources.files('chipwatch.cli') / 'samples' / 'site' / 'index.yaml').is_file()\n"
         "assert (resources.files('chipwatch.storage') / 'migrations' / 'env.py').is_file()\n"
         "assert (resources.files('chipwatch.analysis') / 'vocab' / 'entities.yaml').is_file()\n"
         "assert any((resources.files('chipwatch.alerts') / 'templates').iterdir())\n"
@@ -75,6 +71,7 @@ def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> No
         "print('OK')\n"
     )
     run = _run(target, code)
+    assert run.returncode == 0, run.stdout + run.stderr
     build_kind, ok = run.stdout.split()
     assert ok == "OK", run.stdout + run.stderr
     # A normal install compiles the engine wherever a C compiler is present, and installs it pure otherwise;
@@ -83,7 +80,7 @@ def test_normal_install_imports_every_stage_and_ships_data(tmp_path: Path) -> No
     if os.environ.get("CHIPWATCH_EXPECT_COMPILED") == "1":
         assert build_kind == "compiled"
     entry_points = next(target.glob("chipwatch-*.dist-info")) / "entry_points.txt"
-    assert "chipwatch = chipwatch.main:main" in entry_points.read_text()
+    assert "chipwatch = chipwatch.cli.main:main" in entry_points.read_text()
     if build_kind != "compiled":
         return
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +16,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SOURCE_KINDS = ("feed", "page", "sitemap", "directory")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -217,9 +216,7 @@ class AlertRule(_Strict):
 
 class AlertSettings(_Strict):
     """The `alerts:` key: either a list of rules (the short form) or a mapping with named targets.
-
-    Iterating it yields the rules, so code written for the list form keeps working.
-    """
+    Plain data: resolving a rule's targets is chipwatch.alerts.targets' job."""
 
     targets: dict[str, str] = Field(default_factory=dict, repr=False)  # name -> apprise URL, defined once
     rules: list[AlertRule] = Field(default_factory=list)
@@ -260,34 +257,6 @@ class AlertSettings(_Strict):
                         "nor a name under alerts.targets; define it there or write the URL"
                     )
         return self
-
-    def __iter__(self) -> Iterator[AlertRule]:  # type: ignore[override]
-        return iter(self.rules)
-
-    def __len__(self) -> int:
-        return len(self.rules)
-
-    def __getitem__(self, index: int) -> AlertRule:
-        return self.rules[index]
-
-    def rule(self, name: str) -> AlertRule | None:
-        return next((r for r in self.rules if r.name == name), None)
-
-    def urls(self, rule: AlertRule) -> list[str]:
-        """The apprise URLs a rule notifies, named targets resolved, each once."""
-        out: list[str] = []
-        for entry in rule.notify:
-            url = entry if "://" in entry else self.targets[entry]
-            if url not in out:
-                out.append(url)
-        return out
-
-    def all_urls(self) -> list[str]:
-        """Every distinct URL: named targets first, then those written in rules."""
-        out = list(dict.fromkeys(self.targets.values()))
-        for rule in self.rules:
-            out += [u for u in self.urls(rule) if u not in out]
-        return out
 
 
 class HttpSettings(_Strict):

@@ -1,5 +1,5 @@
 """`python -m chipwatch` runs the command line."""
 
-from chipwatch.main import main
+from chipwatch.cli.main import main
 
 raise SystemExit(main())
