@@ -14,13 +14,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chipwatch.alerts.delivery import DeliveryReport, deliver_due
+from chipwatch.alerts.enqueue import facts
 from chipwatch.alerts.messages import render_digest
 from chipwatch.alerts.notify import native_format, target_hash
-from chipwatch.alerts.outbox import DeliveryReport, deliver_due, facts
 from chipwatch.alerts.schedule import digest_slot, quiet_until
+from chipwatch.alerts.targets import rule_urls
+from chipwatch.config import AlertRule, AlertSettings
 from chipwatch.redact import mask_url
-from chipwatch.settings import AlertRule, AlertSettings, Settings
-from chipwatch.storage import alerts as outbox
+from chipwatch.storage import outbox
 from chipwatch.storage.claims import claims_by_ids
 from chipwatch.storage.db import Database
 from chipwatch.storage.types import utcnow
@@ -60,7 +62,7 @@ def queue_digests(db: Database, alerts: AlertSettings, now: datetime | None = No
             # at night) is queued now, so its period and items are fixed, and sent when the quiet hours end.
             hold = quiet_until(rule, now)
             rows: list[dict[str, Any]] = []
-            for url in alerts.urls(rule):
+            for url in rule_urls(alerts, rule):
                 dkey = digest_dedup_key(rule.name, period_end, url)
                 fmt = native_format(url)
                 title, body = render_digest(rule, claims, _period_label(rule, period_end), dkey, fmt)
@@ -84,10 +86,9 @@ def queue_digests(db: Database, alerts: AlertSettings, now: datetime | None = No
     return report
 
 
-def send_digests(db: Database, settings: Settings | AlertSettings, now: datetime | None = None) -> DigestReport:
+def send_digests(db: Database, alerts: AlertSettings, now: datetime | None = None) -> DigestReport:
     """Queue the digests that are due and deliver what is due in the outbox (the Prefect `digest` flow calls this).
     Safe to call as often as you like: each digest period goes out once per target."""
-    alerts = settings.alerts if isinstance(settings, Settings) else settings
     report = queue_digests(db, alerts, now)
     report.delivery = deliver_due(db, alerts, now=now)
     return report

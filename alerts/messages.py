@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 
 from chipwatch.alerts.rules import ClaimFacts
-from chipwatch.settings import AlertRule
+from chipwatch.config import AlertRule
 
 log = logging.getLogger(__name__)
 

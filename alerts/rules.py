@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chipwatch.settings import AlertRule, QuantityCondition
+from chipwatch.config import AlertRule, AlertSettings, QuantityCondition
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ class ClaimFacts:
     source: str
     article_url: str
     article_title: str | None
+
+
+def rule_named(alerts: AlertSettings, name: str) -> AlertRule | None:
+    """The configured rule of that name (an outbox row names its rule; the rule may since have been removed)."""
+    return next((r for r in alerts.rules if r.name == name), None)
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from chipwatch.settings import AlertRule
+from chipwatch.config import AlertRule
 
 
 def _clock(value: str) -> time:

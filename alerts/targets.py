@@ -1,20 +1,37 @@
-"""`chipwatch alerts test`: one test message to every configured target, one result each."""
+"""Where alerts go: a rule's `notify` entries resolved to apprise URLs (named targets or URLs written in the rule),
+and `chipwatch alerts test`, one test message to every configured target."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from chipwatch.alerts.notify import send
+from chipwatch.config import AlertRule, AlertSettings
 from chipwatch.redact import mask_url
-from chipwatch.settings import AlertRule, AlertSettings
 
 
-def test_targets(alerts: AlertSettings | Sequence[AlertRule]) -> list[tuple[str, str | None]]:
+def rule_urls(alerts: AlertSettings, rule: AlertRule) -> list[str]:
+    """The apprise URLs a rule notifies, named targets resolved, each once (config validation guarantees every
+    name is defined)."""
+    out: list[str] = []
+    for entry in rule.notify:
+        url = entry if "://" in entry else alerts.targets[entry]
+        if url not in out:
+            out.append(url)
+    return out
+
+
+def all_urls(alerts: AlertSettings) -> list[str]:
+    """Every distinct URL: named targets first, then those written in rules."""
+    out = list(dict.fromkeys(alerts.targets.values()))
+    for rule in alerts.rules:
+        out += [u for u in rule_urls(alerts, rule) if u not in out]
+    return out
+
+
+def test_targets(alerts: AlertSettings) -> list[tuple[str, str | None]]:
     """(masked target, None if delivered else the reason), each distinct URL once, named targets included."""
-    cfg = alerts if isinstance(alerts, AlertSettings) else AlertSettings(rules=list(alerts))
-    names = {url: name for name, url in cfg.targets.items()}
+    names = {url: name for name, url in alerts.targets.items()}
     results: list[tuple[str, str | None]] = []
-    for url in cfg.all_urls():
+    for url in all_urls(alerts):
         label = f"{names[url]} ({mask_url(url)})" if url in names else mask_url(url)
         body = "Test message from chipwatch: this target is configured and reachable. No action needed."
         results.append((label, send(url, "chipwatch test message", body)))

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from chipwatch.settings import AlertRule
-from chipwatch.storage import alerts as outbox
+from chipwatch.config import AlertRule
+from chipwatch.storage import outbox
 
 WINDOW = timedelta(hours=1)
 

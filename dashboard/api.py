@@ -12,7 +12,7 @@ from chipwatch.dashboard.deps import claim_query, get_session
 from chipwatch.dashboard.params import ClaimQuery, FilterError, decode_cursor, encode_cursor
 from chipwatch.dashboard.serialize import alert_dict, article_dict, claim_row_dict, source_dict
 from chipwatch.storage.queries import (
-    ALERT_STATES,
+    LISTED_ALERT_STATES,
     alert_counts,
     article_with_claims,
     entity_daily_counts,
@@ -57,9 +57,9 @@ def api_alerts(
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    if state and state not in ALERT_STATES:
+    if state and state not in LISTED_ALERT_STATES:
         raise HTTPException(
-            status_code=400, detail=f"state {state!r} is not known; use one of {', '.join(ALERT_STATES)}"
+            status_code=400, detail=f"state {state!r} is not known; use one of {', '.join(LISTED_ALERT_STATES)}"
         )
     try:
         before = decode_cursor(cursor)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from chipwatch.dashboard.links import safe_href
-from chipwatch.storage.queries import ClaimRow
+from chipwatch.storage.claim_context import ClaimInContext
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # Characters XML 1.0 forbids even when escaped; scraped text does contain them.
@@ -30,7 +30,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def claims_feed(rows: Sequence[ClaimRow], *, title: str, self_url: str, site_url: str) -> bytes:
+def claims_feed(rows: Sequence[ClaimInContext], *, title: str, self_url: str, site_url: str) -> bytes:
     """The feed document: one entry per claim, newest first; the entry links to the article."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")

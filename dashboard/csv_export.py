@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from chipwatch.dashboard.serialize import iso
-from chipwatch.storage.queries import ClaimRow
+from chipwatch.storage.claim_context import ClaimInContext
 
 COLUMNS = (
     "id",
@@ -41,7 +41,7 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _cells(row: ClaimRow) -> list[object]:
+def _cells(row: ClaimInContext) -> list[object]:
     c = row.claim
     return [
         c.id,
@@ -63,7 +63,7 @@ def _cells(row: ClaimRow) -> list[object]:
     ]
 
 
-def csv_lines(rows: Iterable[ClaimRow]) -> Iterator[str]:
+def csv_lines(rows: Iterable[ClaimInContext]) -> Iterator[str]:
     """The header and one line per claim, streamed (the export can be large)."""
     buf = io.StringIO()
     writer = csv.writer(buf)

@@ -19,9 +19,8 @@ from chipwatch.dashboard.links import safe_href
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
 from chipwatch.dashboard.serialize import source_dict
 from chipwatch.redact import mask_url
-from chipwatch.storage.alert_retry import requeue_alert
 from chipwatch.storage.queries import (
-    ALERT_STATES,
+    LISTED_ALERT_STATES,
     STANCES,
     alert_counts,
     article_with_claims,
@@ -30,6 +29,7 @@ from chipwatch.storage.queries import (
     list_claims,
     notable_claims_with_numbers,
 )
+from chipwatch.storage.requeue import requeue
 from chipwatch.storage.sources import source_summaries
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +135,7 @@ def sources_page(request: Request, session: Session = Depends(get_session)) -> H
 def alerts_page(
     request: Request, state: str | None = None, cursor: str | None = None, session: Session = Depends(get_session)
 ) -> HTMLResponse:
-    state = state if state in ALERT_STATES else None
+    state = state if state in LISTED_ALERT_STATES else None
     try:
         before = decode_cursor(cursor)
     except FilterError:
@@ -149,7 +149,7 @@ def alerts_page(
         alerts=rows,
         counts=alert_counts(session),
         state=state,
-        states=ALERT_STATES,
+        states=LISTED_ALERT_STATES,
         next_link=next_link,
         message=request.query_params.get("done"),
     )
@@ -163,7 +163,7 @@ async def retry_alert(request: Request, alert_id: int) -> Response:
     if refused:
         return _render(request, "error.html", status=403, message=refused)
     with request.app.state.db.session() as session, session.begin():
-        done = requeue_alert(session, alert_id)
+        done = requeue(session, [alert_id])
     if not done:
         return _render(
             request, "error.html", status=409, message=f"alert {alert_id} is not failed or dead; nothing to retry"

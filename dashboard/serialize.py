@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from chipwatch.redact import mask_url
+from chipwatch.storage.claim_context import ClaimInContext
 from chipwatch.storage.models import Alert
-from chipwatch.storage.queries import ArticleView, ClaimRow
+from chipwatch.storage.queries import ArticleView
 from chipwatch.storage.records import claim_record, claim_with_article, iso
 
 
-def claim_row_dict(row: ClaimRow) -> dict[str, Any]:
+def claim_row_dict(row: ClaimInContext) -> dict[str, Any]:
     """A `/api/claims` item: the claim plus article_url, article_title, source, published."""
     return claim_with_article(
         row.claim,

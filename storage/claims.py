@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag, Source
+from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
+from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 
@@ -82,33 +82,14 @@ def tag_pairs(entities: Sequence[str], topics: Sequence[str], source_id: int) ->
     return [*pairs, ("source", str(source_id))]
 
 
-@dataclass(frozen=True)
-class ClaimInContext:
-    """A claim with what a message about it needs to say where it came from."""
-
-    claim: Claim
-    article_url: str
-    article_title: str | None
-    source: str
-
-
-def _in_context():  # type: ignore[no-untyped-def]
-    return (
-        select(Claim, Article.url, Article.title, Source.name)
-        .join(Article, Claim.article_id == Article.id)
-        .join(Source, Article.source_id == Source.id)
-        .order_by(Claim.id)
-    )
-
-
 def claims_awaiting_rules(session: Session, limit: int = 1000) -> list[ClaimInContext]:
     """Claims whose alert rules have not been evaluated yet, oldest first, with their article.
     A withdrawn claim waits unevaluated: it is evaluated only if its article says it again."""
-    stmt = _in_context().where(Claim.rules_evaluated.is_(False), Claim.withdrawn_at.is_(None)).limit(limit)
-    return [ClaimInContext(c, url, title, src) for c, url, title, src in session.execute(stmt)]
+    stmt = claims_in_context().where(Claim.rules_evaluated.is_(False), Claim.withdrawn_at.is_(None))
+    return [ClaimInContext.from_row(r) for r in session.execute(stmt.order_by(Claim.id).limit(limit))]
 
 
 def claims_by_ids(session: Session, ids: Sequence[int]) -> list[ClaimInContext]:
     """The given claims with their article, in id order."""
-    stmt = _in_context().where(Claim.id.in_(list(ids)))
-    return [ClaimInContext(c, url, title, src) for c, url, title, src in session.execute(stmt)]
+    stmt = claims_in_context().where(Claim.id.in_(list(ids))).order_by(Claim.id)
+    return [ClaimInContext.from_row(r) for r in session.execute(stmt)]

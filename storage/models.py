@@ -162,6 +162,10 @@ class ClaimSearch(Base):
     folded: Mapped[str] = mapped_column(Text)
 
 
+# The states of an outbox row, in the order an alert goes through them (cancelled: its claim was withdrawn).
+ALERT_STATES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+
+
 class Alert(Base):
     """One alert for one (rule, claim, target): the outbox row. The target URL itself stays in the
     config (it may hold secrets); the row keeps a masked form and a hash to find it again."""

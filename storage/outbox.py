@@ -17,7 +17,6 @@ from chipwatch.storage.models import Alert, Claim, DigestItem
 from chipwatch.storage.types import UTCDateTime, utcnow
 from chipwatch.storage.upsert import insert_ignore
 
-STATES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
 CANCELLED = "cancelled"  # never delivered: its claim was withdrawn (see storage.withdrawals)
 CANCEL_REASON = "not sent: its claim was withdrawn (the article no longer says it)"
 
@@ -46,12 +45,6 @@ def _due(now: datetime) -> Any:
     )
     abandoned = and_(Alert.state == "sending", Alert.lease_until <= now)  # its sender crashed
     return or_(waiting, abandoned)
-
-
-def due(session: Session, now: datetime | None = None, limit: int = 500) -> list[Alert]:
-    """Alerts that are due now (read only; delivery takes them with `claim_due`)."""
-    stmt = select(Alert).where(_due(now or utcnow())).order_by(Alert.id).limit(limit)
-    return list(session.scalars(stmt))
 
 
 def claim_due(
@@ -143,40 +136,6 @@ def finish(
         .returning(Alert.state)
     )
     return session.execute(stmt, execution_options={"synchronize_session": False}).scalar_one_or_none()
-
-
-def record_delivery(session: Session, alert_id: int, *, error: str | None, retry_at: datetime | None) -> None:
-    """Count an attempt made outside `claim_due` (kept for callers of the first outbox cut)."""
-    alert = session.get_one(Alert, alert_id)
-    alert.attempts = (alert.attempts or 0) + 1
-    alert.claimed_by, alert.lease_until = None, None
-    if error is None:
-        alert.state, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
-    else:
-        alert.state, alert.last_error, alert.next_attempt_at = "failed", error[:2000], retry_at
-
-
-def list_alerts(session: Session, state: str | None = None, limit: int = 1000) -> list[Alert]:
-    """Outbox rows, newest first, optionally of one state."""
-    stmt = select(Alert).order_by(Alert.id.desc()).limit(limit)
-    if state:
-        stmt = stmt.where(Alert.state == state)
-    return list(session.scalars(stmt))
-
-
-def requeue(session: Session, ids: Sequence[int] = (), *, dead: bool = False) -> list[int]:
-    """Put the given alerts (or every dead one) back to `pending` with a fresh attempt count.
-
-    A row being sent or already sent is left alone: re-sending a delivered alert is what the outbox prevents.
-    """
-    cond = Alert.state == "dead" if dead else and_(Alert.id.in_(list(ids)), Alert.state.in_(("failed", "dead")))
-    stmt = (
-        update(Alert)
-        .where(cond)
-        .values(state="pending", attempts=0, next_attempt_at=None, claimed_by=None, lease_until=None)
-        .returning(Alert.id)
-    )
-    return sorted(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
 
 
 def immediate_claims_since(session: Session, rule: str, since: datetime) -> int:

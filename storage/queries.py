@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Date, Select, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
 from chipwatch.storage.claims import fold_text
-from chipwatch.storage.models import Alert, Article, Claim, ClaimSearch, ClaimTag, Source
+from chipwatch.storage.models import ALERT_STATES, Alert, Article, Claim, ClaimSearch, ClaimTag, Source
 
 STANCES = ("bullish", "bearish", "neutral")
-ALERT_STATES = ("pending", "sent", "failed", "dead", "cancelled")
+# The states the dashboard lists and counts: a row is `sending` only for the seconds of one delivery.
+LISTED_ALERT_STATES = tuple(state for state in ALERT_STATES if state != "sending")
 # Claims a changed article no longer makes: hidden by default, listed on request, or listed alone.
 WITHDRAWN_CHOICES = ("hide", "include", "only")
 
@@ -43,19 +45,8 @@ class ClaimFilter:
 
 
 @dataclass(frozen=True)
-class ClaimRow:
-    """A claim with where it came from: the `/api/claims` item."""
-
-    claim: Claim
-    article_url: str
-    article_title: str | None
-    source: str
-    published: datetime | None
-
-
-@dataclass(frozen=True)
 class ClaimPage:
-    rows: list[ClaimRow]
+    rows: list[ClaimInContext]
     next_before: int | None  # pass as `before_id` for the next (older) page; None on the last page
     prev_after: int | None = None  # pass as `after_id` for the previous (newer) page; None on the first page
 
@@ -74,14 +65,17 @@ def list_claims(
     if stmt is None:
         return ClaimPage([], None)
     if after_id is not None:
-        newer = [ClaimRow(*r) for r in session.execute(stmt.where(key > after_id).order_by(key.asc()).limit(limit + 1))]
+        newer = [
+            ClaimInContext.from_row(r)
+            for r in session.execute(stmt.where(key > after_id).order_by(key.asc()).limit(limit + 1))
+        ]
         more_newer = len(newer) > limit
         rows = newer[:limit][::-1]
         # The page was reached from an older one, so older rows exist below it.
         return ClaimPage(rows, rows[-1].claim.id if rows else None, rows[0].claim.id if more_newer and rows else None)
     if before_id is not None:
         stmt = stmt.where(key < before_id)
-    rows = [ClaimRow(*r) for r in session.execute(stmt.order_by(key.desc()).limit(limit + 1))]
+    rows = [ClaimInContext.from_row(r) for r in session.execute(stmt.order_by(key.desc()).limit(limit + 1))]
     more = len(rows) > limit
     rows = rows[:limit]
     # A page below a cursor has newer rows above it (the page the cursor came from).
@@ -89,7 +83,7 @@ def list_claims(
     return ClaimPage(rows, rows[-1].claim.id if more and rows else None, prev)
 
 
-def iter_claims(session: Session, flt: ClaimFilter, *, batch: int = 1000) -> Iterator[ClaimRow]:
+def iter_claims(session: Session, flt: ClaimFilter, *, batch: int = 1000) -> Iterator[ClaimInContext]:
     """Every claim matching `flt`, newest first, fetched page by page (for exports)."""
     before: int | None = None
     while True:
@@ -108,11 +102,7 @@ def _claims_query(session: Session, flt: ClaimFilter) -> tuple[Select[Any] | Non
     claim_id, so the database reads exactly one page of index entries; other filters page by
     claims.id and use the (column, id) indexes of migration 0006.
     """
-    stmt = (
-        select(Claim, Article.url, Article.title, Source.name, Article.published)
-        .join(Article, Claim.article_id == Article.id)
-        .join(Source, Article.source_id == Source.id)
-    )
+    stmt = claims_in_context()
     key: Any = Claim.id
     source_tag = None
     if flt.source:
@@ -230,9 +220,9 @@ def _withdrawn_tag_counts(session: Session, kind: str, value: str, since: dateti
     return out
 
 
-def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) -> list[ClaimRow]:
+def notable_claims_with_numbers(session: Session, entity: str, limit: int = 20) -> list[ClaimInContext]:
     """The newest notable claims about `entity` that carry quantities: the numbers worth watching."""
-    out: list[ClaimRow] = []
+    out: list[ClaimInContext] = []
     before: int | None = None
     while len(out) < limit:
         page = list_claims(session, ClaimFilter(entity=entity, notable=True), limit=limit * 3, before_id=before)
@@ -281,7 +271,7 @@ def list_alerts(
 
 def alert_counts(session: Session) -> dict[str, int]:
     """Alerts per state, every state present (zero when none)."""
-    counts = dict.fromkeys(ALERT_STATES, 0)
+    counts = dict.fromkeys(LISTED_ALERT_STATES, 0)
     counts.update(dict(session.execute(select(Alert.state, func.count()).group_by(Alert.state)).all()))
     return counts
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from chipwatch.storage.alerts import CANCEL_REASON, CANCELLED
 from chipwatch.storage.claims import claim_fingerprint
 from chipwatch.storage.models import Alert, Claim
+from chipwatch.storage.outbox import CANCEL_REASON, CANCELLED
 from chipwatch.storage.types import utcnow
 
 # Outbox states of an alert that has not been delivered and would still be (retried) if left alone.

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chipwatch.loopback import LoopbackServer
+from chipwatch.cli.loopback import LoopbackServer
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Article, Source

@@ -7,8 +7,8 @@ Delivers everything due, prints DELIVERED and the count, then waits to be killed
 import sys
 import time
 
-from chipwatch.alerts.outbox import deliver_due
-from chipwatch.settings import settings_from_dict
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.config import settings_from_dict
 from chipwatch.storage.db import open_database
 
 database, target = sys.argv[1], sys.argv[2]

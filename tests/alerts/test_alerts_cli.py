@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chipwatch.alerts.outbox import deliver_due, enqueue_alerts
-from chipwatch.main import main
-from chipwatch.settings import load_settings
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.alerts.enqueue import enqueue_alerts
+from chipwatch.cli.main import main
+from chipwatch.config import load_settings
 from chipwatch.storage.db import open_database
 
 
@@ -63,8 +65,10 @@ def test_alerts_test_list_and_retry(
 
     assert main(["alerts", "retry", "--dead", "--config", str(config)]) == 0
     assert f"re-queued 1 alert(s): {dead_id}" in capsys.readouterr().out
-    assert main(["alerts", "list", "--state", "pending", "--config", str(config)]) == 0
-    assert str(dead_id) in capsys.readouterr().out
+    assert main(["alerts", "list", "--state", "pending", "--json", "--config", str(config)]) == 0
+    (requeued,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # The full attempt budget again, as from the dashboard (tests/dashboard/test_pages.py): one requeue for both.
+    assert requeued["id"] == dead_id and requeued["attempts"] == 0
     assert main(["alerts", "retry", "999", "--config", str(config)]) == 1
     assert "not re-queued" in capsys.readouterr().out
     assert main(["alerts", "retry", "--config", str(config)]) == 2  # neither IDs nor --dead

@@ -1,6 +1,6 @@
 """SIGKILL a delivery process inside the one repeat window and after it: nothing lost, at most that repeat.
 
-The window (alerts/outbox.py): the target has the message, the `sent` commit has not happened. A receiver that
+The window (alerts/delivery.py): the target has the message, the `sent` commit has not happened. A receiver that
 reads the request and then stalls holds the worker exactly there.
 """
 
@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from chipwatch.alerts.outbox import deliver_due, enqueue_alerts
-from chipwatch.settings import settings_from_dict
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.alerts.enqueue import enqueue_alerts
+from chipwatch.config import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Alert
 from chipwatch.storage.types import utcnow

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chipwatch.alerts.outbox import deliver_due, enqueue_alerts
-from chipwatch.settings import settings_from_dict
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.alerts.enqueue import enqueue_alerts
+from chipwatch.config import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Alert
 from chipwatch.storage.types import utcnow
@@ -103,10 +104,10 @@ def test_backoff_grows_to_a_cap_then_the_alert_is_dead_until_retried(
     assert alert.state == "dead" and alert.attempts == 4 and alert.next_attempt_at is None
     assert deliver_due(db, cfg, now=t + timedelta(days=1)).deliveries == []  # dead stays dead
 
-    from chipwatch.storage import alerts as outbox
+    from chipwatch.storage.requeue import requeue
 
     with db.session() as s, s.begin():
-        assert outbox.requeue(s, dead=True) == [alert.id]
+        assert requeue(s, dead=True) == [alert.id]
     hook.mode = "ok"
     assert deliver_due(db, cfg).sent == 1
     assert rows(db)[0].state == "sent" and hook.ids() == [alert.dedup_key]
@@ -132,7 +133,7 @@ def test_two_workers_never_send_the_same_row(db: Database, hook: Any, store: Any
 
 
 def test_claims_skip_rows_another_worker_holds(db: Database, store: Any, make_claim: Any) -> None:
-    from chipwatch.storage import alerts as outbox
+    from chipwatch.storage import outbox
 
     store(db, [make_claim(f"NVIDIA claim {i}") for i in range(5)])
     enqueue_alerts(db, settings("json://127.0.0.1:9/x"))

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chipwatch.alerts.delivery import deliver_due
 from chipwatch.alerts.digest import send_digests
-from chipwatch.alerts.outbox import deliver_due, enqueue_alerts
-from chipwatch.settings import settings_from_dict
+from chipwatch.alerts.enqueue import enqueue_alerts
+from chipwatch.config import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Alert
 
@@ -65,9 +66,9 @@ def test_digest_collects_claims_and_goes_out_once_per_period(
     store(db, [make_claim(**ZH_CLAIM), make_claim("TSMC raises capex to $40bn", entities=["TSMC"])], language="zh")
     assert enqueue_alerts(db, settings.alerts, now=evening) == []  # digest rules queue no immediate alert
     # before 08:00 Shanghai the period holding these claims has not ended
-    assert send_digests(db, settings, now=evening + timedelta(hours=4)).queued == []
+    assert send_digests(db, settings.alerts, now=evening + timedelta(hours=4)).queued == []
     morning = datetime(2026, 11, 25, 0, 5, tzinfo=UTC)  # 08:05 in Shanghai
-    report = send_digests(db, settings, now=morning)
+    report = send_digests(db, settings.alerts, now=morning)
     assert len(report.queued) == 2 and report.delivery.sent == 2
     (payload,) = hook.received
     assert payload["title"] == "[chipwatch] morning digest: 2 claims up to 2026-11-25 08:00 CST"
@@ -78,9 +79,9 @@ def test_digest_collects_claims_and_goes_out_once_per_period(
     # rerunning in the same period sends nothing; a claim arriving now waits for tomorrow's digest
     store(db, [make_claim("AMD wins a 6GW deal", entities=["AMD"])], slug="a2")
     enqueue_alerts(db, settings.alerts, now=morning + timedelta(minutes=1))
-    assert send_digests(db, settings, now=morning + timedelta(minutes=30)).queued == []
+    assert send_digests(db, settings.alerts, now=morning + timedelta(minutes=30)).queued == []
     assert len(hook.received) == 1
-    tomorrow = send_digests(db, settings, now=morning + timedelta(days=1))
+    tomorrow = send_digests(db, settings.alerts, now=morning + timedelta(days=1))
     assert tomorrow.delivery.sent == 2 and "AMD wins" in hook.received[1]["message"]
     assert "TSMC" not in hook.received[1]["message"]
 
@@ -95,7 +96,7 @@ def test_throttle_overflow_goes_into_the_next_digest(db: Database, hook: Any, st
     store(db, [make_claim("NVIDIA one more")], slug="a2")
     assert enqueue_alerts(db, settings.alerts, now=t + timedelta(minutes=20)) == []  # still 2 in the last hour
     # the hourly digest (default schedule of an immediate rule) picks up the three held back, then the fourth
-    report = send_digests(db, settings, now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    report = send_digests(db, settings.alerts, now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     assert report.delivery.sent == 1
     digest = hook.received[-1]["message"]
     assert digest.count("held back by the rule's throttle") == 4
@@ -164,13 +165,13 @@ def test_a_digest_due_in_quiet_hours_goes_out_when_they_end(
     store(db, [make_claim("NVIDIA fell 17%")])
     enqueue_alerts(db, settings.alerts, now=datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
     night = datetime(2026, 11, 25, 2, 5, tzinfo=UTC)  # 03:05 in Berlin: the period has ended, quiet hours hold it
-    report = send_digests(db, settings, now=night)
+    report = send_digests(db, settings.alerts, now=night)
     assert len(report.queued) == 1 and report.delivery.deliveries == [] and hook.received == []
     (digest,) = rows(db, "digest")
     assert digest.next_attempt_at == datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
     # later calls in the night neither send it nor queue the period again
-    assert send_digests(db, settings, now=night + timedelta(hours=2)).queued == [] and hook.received == []
-    morning = send_digests(db, settings, now=datetime(2026, 11, 25, 6, 0, 30, tzinfo=UTC))
+    assert send_digests(db, settings.alerts, now=night + timedelta(hours=2)).queued == [] and hook.received == []
+    morning = send_digests(db, settings.alerts, now=datetime(2026, 11, 25, 6, 0, 30, tzinfo=UTC))
     assert morning.delivery.sent == 1 and "NVIDIA fell 17%" in hook.received[0]["message"]
 
 
@@ -189,7 +190,7 @@ def test_a_failed_digest_retry_falling_in_quiet_hours_waits_for_their_end(
     store(db, [make_claim("NVIDIA fell 17%")])
     enqueue_alerts(db, settings.alerts, now=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     hook.mode = "fail"
-    report = send_digests(db, settings, now=datetime(2026, 11, 25, 21, 59, 50, tzinfo=UTC))
+    report = send_digests(db, settings.alerts, now=datetime(2026, 11, 25, 21, 59, 50, tzinfo=UTC))
     assert report.delivery.failed == 1
     (digest,) = rows(db, "digest")
     assert digest.next_attempt_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chipwatch.alerts.messages import english_gloss, english_value, render_alert, render_digest
 from chipwatch.alerts.rules import ClaimFacts
-from chipwatch.settings import AlertRule
+from chipwatch.config import AlertRule
 
 ZH = ClaimFacts(
     id=1,

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from chipwatch.alerts.rules import ClaimFacts, rule_matches
-from chipwatch.settings import AlertRule, ConfigError, settings_from_dict
+from chipwatch.alerts.targets import all_urls, rule_urls
+from chipwatch.config import AlertRule, ConfigError, settings_from_dict
 
 
 def facts(**kw: object) -> ClaimFacts:
@@ -85,12 +86,12 @@ def test_named_targets_are_defined_once_and_resolved_per_rule() -> None:
             }
         }
     )
-    assert s.alerts.urls(s.alerts.rules[0]) == [
+    assert rule_urls(s.alerts, s.alerts.rules[0]) == [
         "json://127.0.0.1:9/ops",
         "mailto://u:secret@127.0.0.1:25?to=a@example.com&from=b@example.com",
     ]
-    assert len(s.alerts.all_urls()) == 3 and s.alerts.max_attempts == 3
-    assert [r.name for r in s.alerts] == ["a", "b"]  # the list form's iteration still works
+    assert len(all_urls(s.alerts)) == 3 and s.alerts.max_attempts == 3
+    assert [r.name for r in s.alerts.rules] == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -121,12 +122,12 @@ def test_a_template_that_does_not_parse_is_a_config_error() -> None:
 
 
 def test_environment_overrides_reach_the_short_list_form(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from chipwatch.settings import load_settings
+    from chipwatch.config import load_settings
 
     path = tmp_path / "c.yaml"
     path.write_text("alerts:\n  - {name: a, notify: ['json://127.0.0.1:9/x']}\n", encoding="utf-8")
     s = load_settings(path, environ={"CHIPWATCH_ALERTS__MAX_ATTEMPTS": "3"})
-    assert s.alerts.max_attempts == 3 and [r.name for r in s.alerts] == ["a"]
+    assert s.alerts.max_attempts == 3 and [r.name for r in s.alerts.rules] == ["a"]
 
 
 def test_printed_settings_do_not_show_notification_urls() -> None:

@@ -1,4 +1,4 @@
-"""The verbs INTERFACES.md fixes, run in-process through `chipwatch.main.main`."""
+"""The verbs INTERFACES.md fixes, run in-process through `chipwatch.cli.main.main`."""
 
 import json
 import socket
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chipwatch.main import main
+from chipwatch.cli.main import main
 
 SEEDS = Path(__file__).resolve().parents[2] / "cli" / "samples" / "site"
 
@@ -70,3 +70,10 @@ def test_demo_twice_finds_nothing_new_the_second_time(tmp_path: Path, capsys: py
     assert main(["demo", "--no-prefect", "--data-dir", str(tmp_path)]) == 0
     second = capsys.readouterr().out
     assert "Nothing new since the last demo run" in second and "== Alerts sent: 0" in second
+
+
+def test_alerts_list_offers_every_outbox_state() -> None:
+    from chipwatch.cli.main import ALERT_STATE_NAMES
+    from chipwatch.storage.models import ALERT_STATES
+
+    assert ALERT_STATE_NAMES == ALERT_STATES

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from chipwatch.dashboard import create_app
-from chipwatch.storage import alerts as outbox
+from chipwatch.storage import outbox
 from chipwatch.storage.articles import NewArticle, add_articles, mark_processed
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import Database

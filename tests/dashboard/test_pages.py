@@ -7,10 +7,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from chipwatch.cli.serve_cmd import check_bind, resolve_token
+from chipwatch.config import ConfigError
 from chipwatch.dashboard import create_app
-from chipwatch.serve_cmd import check_bind, resolve_token
-from chipwatch.settings import ConfigError
 from chipwatch.storage.db import Database
+from chipwatch.storage.models import Alert
 
 from .conftest import Corpus
 
@@ -75,7 +76,7 @@ def test_sources_and_alerts_pages_mask_secrets(client: TestClient) -> None:
     assert "failed (1)" in alerts and "tgram://***" in alerts
 
 
-def test_alert_retry_needs_post_and_the_csrf_token(client: TestClient, corpus: Corpus) -> None:
+def test_alert_retry_needs_post_and_the_csrf_token(client: TestClient, corpus: Corpus, db: Database) -> None:
     failed = corpus.alerts["failed"]
     page = client.get("/alerts").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -86,6 +87,10 @@ def test_alert_retry_needs_post_and_the_csrf_token(client: TestClient, corpus: C
     assert client.get("/api/alerts", params={"state": "failed"}).json()["items"]  # still failed
     done = client.post(f"/alerts/{failed}/retry", data={"csrf": csrf}, follow_redirects=False)
     assert done.status_code == 303
+    with db.session() as s:
+        row = s.get_one(Alert, failed)
+        # The full attempt budget again, as from `chipwatch alerts retry` (tests/alerts/test_alerts_cli.py).
+        assert (row.state, row.attempts, row.claimed_by, row.lease_until) == ("pending", 0, None, None)
     assert client.get("/api/alerts").json()["counts"] == {
         "pending": 2,
         "sent": 1,

@@ -15,13 +15,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, select, text, update
 
-from chipwatch.storage import alerts as outbox
 from chipwatch.storage import db as storage_db
+from chipwatch.storage import outbox
 from chipwatch.storage.articles import NewArticle, add_articles, mark_processed
 from chipwatch.storage.claims import add_claims, claims_awaiting_rules
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import Alert, Claim
 from chipwatch.storage.queries import ClaimFilter, entity_daily_counts, list_claims
+from chipwatch.storage.requeue import requeue
 from chipwatch.storage.sources import SourceSpec, sync_sources
 from chipwatch.storage.withdrawals import reconcile_claims
 
@@ -152,7 +153,7 @@ def test_delivery_cancels_a_requeued_alert_of_a_withdrawn_claim(db: Database) ->
     with db.session() as s, s.begin():
         assert reconcile_claims(s, article_id, KEY, ["NVIDIA capex up"]).alerts_cancelled == 0  # dead stays dead
     with db.session() as s, s.begin():
-        assert outbox.requeue(s, dead=True) == [2]  # someone retries the dead alert
+        assert requeue(s, dead=True) == [2]  # someone retries the dead alert
     with db.session() as s, s.begin():
         taken = outbox.claim_due(s, "w", timedelta(minutes=1))
     assert [a.claim_id for a in taken] == [kept]
