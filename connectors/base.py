@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.http import HttpClient
-from chipwatch.settings import SourceConfig
 
 
 @dataclass(frozen=True)

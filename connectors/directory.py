@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.email_file import EmailError, read_email
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient
-from chipwatch.settings import SourceConfig
 
 SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".eml": "message/rfc822"}
 

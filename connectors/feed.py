@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 
 import feedparser
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.charset import header_contradicts_body
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, Response
 from chipwatch.connectors.jsonfeed import is_json_feed, parse_json_feed
 from chipwatch.connectors.page import validators
-from chipwatch.settings import SourceConfig
 
 _ACCEPT = (
     "application/atom+xml,application/rss+xml,application/feed+json;q=0.9,application/xml;q=0.8,"

@@ -18,6 +18,7 @@ import httpx
 from chipwatch.connectors.errors import FetchError, RetryLater
 from chipwatch.connectors.guard import GuardedBackend, Resolver, first_refused, guarded_transport, system_resolver
 from chipwatch.connectors.politeness import HostGate
+from chipwatch.connectors.robots import RobotsCache
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 7 * 86400.0  # a server asking for more than a week is treated as asking for a week
@@ -63,8 +64,6 @@ class HttpClient:
     def __init__(self, options: HttpOptions | None = None, transport: httpx.BaseTransport | None = None) -> None:
         """`transport` replaces the guarded one (mock transports in logic tests); the early address
         check still runs, the connect-time one then does not."""
-        from chipwatch.connectors.robots import RobotsCache
-
         self.options = o = options or HttpOptions()
         timeout = httpx.Timeout(o.read_timeout, connect=o.connect_timeout)
         self._client = httpx.Client(
@@ -76,7 +75,11 @@ class HttpClient:
             trust_env=False,  # proxies from the environment would bypass the address guard
         )
         self.gate = HostGate(min_delay=o.host_delay, max_concurrent=o.host_concurrency, delay_loopback=o.delay_loopback)
-        self.robots = RobotsCache(self)
+        self.robots = RobotsCache(
+            fetch=lambda url: self.get(url, max_bytes=o.robots_max_bytes).content,
+            agent=o.user_agent.split("/")[0] or "chipwatch",
+            slow_down=self.gate.slow_down,
+        )
         # Hosts that answered 429/503: not contacted again by this client until the time they named.
         self._closed_until: dict[str, float] = {}
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.htmllinks import article_links
 from chipwatch.connectors.http import HttpClient
-from chipwatch.settings import SourceConfig
 
 MAX_LINKS = 200  # a listing with more is a site map or a trap; the first ones are the newest
 

@@ -1,4 +1,4 @@
-"""robots.txt, fetched once per site and cycle through the shared client, parsed by protego.
+"""robots.txt, fetched once per site and cycle through the fetch function the client hands in, parsed by protego.
 
 RFC 9309: a robots.txt that is missing (4xx) allows everything; one that cannot be read
 (5xx, timeout) disallows everything for now, so an overloaded site is left alone.
@@ -7,22 +7,26 @@ RFC 9309: a robots.txt that is missing (4xx) allows everything; one that cannot 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from protego import Protego
 
 from chipwatch.connectors.errors import FetchError, RetryLater, RobotsDisallowed
 
-if TYPE_CHECKING:
-    from chipwatch.connectors.http import HttpClient
-
 _HTTP_STATUS = "HTTP "
 
 
 class RobotsCache:
-    def __init__(self, client: HttpClient) -> None:
-        self._client = client
+    """`fetch(url)` returns a robots.txt body or raises FetchError; `slow_down(host, seconds)` applies a
+    Crawl-delay to the politeness gate; `agent` is the product token rules are matched against."""
+
+    def __init__(
+        self, fetch: Callable[[str], bytes], agent: str, slow_down: Callable[[str, float], None] | None = None
+    ) -> None:
+        self._fetch = fetch
+        self._agent = agent
+        self._slow_down = slow_down
         self._rules: dict[str, Protego | bool] = {}  # origin -> parsed rules, True (allow all), False (deny all)
         self._lock = threading.Lock()
 
@@ -30,14 +34,14 @@ class RobotsCache:
         rules = self._rules_for(url)
         if isinstance(rules, bool):
             return rules
-        return bool(rules.can_fetch(url, self._agent()))
+        return bool(rules.can_fetch(url, self._agent))
 
     def check(self, url: str) -> None:
         """Raise RobotsDisallowed when robots.txt forbids `url` for our user agent; apply its
         Crawl-delay to the host gate."""
         delay = self.crawl_delay(url)
-        if delay:
-            self._client.gate.slow_down(urlsplit(url).hostname or "", delay)
+        if delay and self._slow_down is not None:
+            self._slow_down(urlsplit(url).hostname or "", delay)
         if not self.allowed(url):
             parts = urlsplit(url)
             raise RobotsDisallowed(
@@ -49,11 +53,8 @@ class RobotsCache:
         rules = self._rules_for(url)
         if isinstance(rules, bool):
             return None
-        delay = rules.crawl_delay(self._agent())
+        delay = rules.crawl_delay(self._agent)
         return float(delay) if delay is not None else None
-
-    def _agent(self) -> str:
-        return self._client.options.user_agent.split("/")[0] or "chipwatch"
 
     def _rules_for(self, url: str) -> Protego | bool:
         parts = urlsplit(url)
@@ -63,8 +64,7 @@ class RobotsCache:
                 return self._rules[origin]
         rules: Protego | bool
         try:
-            resp = self._client.get(f"{origin}/robots.txt", max_bytes=self._client.options.robots_max_bytes)
-            rules = Protego.parse(resp.content.decode("utf-8", errors="replace"))
+            rules = Protego.parse(self._fetch(f"{origin}/robots.txt").decode("utf-8", errors="replace"))
         except FetchError as exc:
             text = str(exc)
             # A missing robots.txt (404, 410, 401, 403 ...) means no restrictions.

@@ -14,12 +14,12 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.dates import parse_iso_utc
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.http import HttpClient, Response
 from chipwatch.connectors.page import validators
-from chipwatch.settings import SourceConfig
 
 MAX_CHILDREN = 50  # child sitemaps fetched per poll
 MAX_URLS = 5000  # entries taken from one poll

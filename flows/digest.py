@@ -8,16 +8,18 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from chipwatch.alerts.digest import send_digests
-from chipwatch.flows.resources import database_for, settings_for
+from chipwatch.config import Settings
+from chipwatch.flows.resources import opened
+from chipwatch.storage.db import Database
 
 
 @task(name="send digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120], timeout_seconds=600)
-def send_digest_task(config: str) -> dict[str, Any]:
-    settings = settings_for(config)
-    report = send_digests(database_for(settings.database), settings)
+def send_digest_task(db: Database, settings: Settings) -> dict[str, Any]:
+    report = send_digests(db, settings.alerts)
     return {"digests": report.digests, "queued": len(report.queued), "sent": report.delivery.sent}
 
 
 @flow(name="digest", flow_run_name="send digests", timeout_seconds=1800)
 def digest(config: str = "chipwatch.yaml") -> dict[str, Any]:
-    return send_digest_task(config)
+    with opened(config) as (settings, db):
+        return send_digest_task(db, settings)

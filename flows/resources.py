@@ -1,18 +1,20 @@
-"""Settings and database handles for tasks, opened once per worker process (not at import)."""
+"""What a flow run opens once and hands down to its tasks: the validated settings and the database."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from chipwatch.settings import Settings, load_settings
+from chipwatch.config import Settings, load_settings
 from chipwatch.storage.db import Database, open_database
 
 
-@lru_cache(maxsize=8)
-def settings_for(config: str) -> Settings:
-    return load_settings(config)
-
-
-@lru_cache(maxsize=8)
-def database_for(url: str) -> Database:
-    return open_database(url)
+@contextmanager
+def opened(config: str) -> Iterator[tuple[Settings, Database]]:
+    """Settings loaded from `config` and the database they name, closed when the flow run ends."""
+    settings = load_settings(config)
+    db = open_database(settings.database)
+    try:
+        yield settings, db
+    finally:
+        db.dispose()

@@ -1,22 +1,30 @@
-"""One full cycle without Prefect: poll -> process -> enqueue alerts -> deliver.
-
-`chipwatch run` calls this; the Prefect `poll` flow composes the same steps as tasks.
+"""One full cycle: poll -> process -> queue alerts and due digests -> deliver. The one place that says what a cycle
+is: `chipwatch run` calls `run_cycle`; the Prefect `poll` flow polls each source as a task of its own and then
+calls `finish_cycle`, so both do the same steps in the same order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from chipwatch.alerts.delivery import DeliveryReport, deliver_due
 from chipwatch.alerts.digest import queue_digests
-from chipwatch.alerts.outbox import DeliveryReport, deliver_due, enqueue_alerts
+from chipwatch.alerts.enqueue import enqueue_alerts
+from chipwatch.config import Settings, SourceConfig
 from chipwatch.connectors.http import HttpClient, HttpOptions
-from chipwatch.pipeline.poll import PollOutcome, poll_sources
+from chipwatch.pipeline.poll import PollOutcome, poll_source, poll_sources
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
-from chipwatch.settings import Settings, SourceConfig
 from chipwatch.storage.db import Database
 from chipwatch.storage.sources import SourceSpec, sync_sources
 from chipwatch.storage.types import utcnow
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
 
 
 @dataclass
@@ -26,6 +34,38 @@ class CycleReport:
     alerts_queued: int = 0
     digests_queued: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready summary the `poll` flow returns and the demo prints."""
+        return {
+            "polls": [poll_summary(p) for p in self.polls],
+            "processing": {
+                "processed": self.processing.processed,
+                "failed": self.processing.failed,
+                "claims": self.processing.new_claim_ids,
+                "errors": self.processing.errors,
+            },
+            "alerts_queued": self.alerts_queued,
+            "digests_queued": self.digests_queued,
+            "deliveries": delivery_summary(self.delivery),
+        }
+
+
+def poll_summary(outcome: PollOutcome) -> dict[str, Any]:
+    return {
+        "source": outcome.source,
+        "listed": outcome.listed,
+        "new": outcome.new_article_ids,
+        "not_modified": outcome.not_modified,
+        "error": outcome.error,
+    }
+
+
+def delivery_summary(report: DeliveryReport) -> list[dict[str, Any]]:
+    return [
+        {"id": d.alert_id, "rule": d.rule, "target": d.target, "title": d.title, "error": d.error}
+        for d in report.deliveries
+    ]
 
 
 def http_client(settings: Settings) -> HttpClient:
@@ -56,17 +96,15 @@ def prepare_sources(db: Database, settings: Settings, *, only_due: bool) -> list
     return [s for s in settings.sources if s.enabled and s.name in due]
 
 
-def run_cycle(
-    db: Database,
-    settings: Settings,
-    *,
-    only_due: bool = False,
-    progress: Callable[[str], None] = lambda _msg: None,
-) -> CycleReport:
-    report = CycleReport()
+def poll_one(db: Database, settings: Settings, source: SourceConfig, client: HttpClient) -> PollOutcome:
+    """Poll one source with the configured backoff (the `poll` flow's per-source task)."""
+    return poll_source(db, client, source, max_backoff=settings.http.max_backoff)
+
+
+def run_cycle(db: Database, settings: Settings, *, only_due: bool = False, progress: Progress = _quiet) -> CycleReport:
     with http_client(settings) as client:
         sources = prepare_sources(db, settings, only_due=only_due)
-        report.polls = poll_sources(
+        polls = poll_sources(
             db,
             client,
             sources,
@@ -74,6 +112,15 @@ def run_cycle(
             max_backoff=settings.http.max_backoff,
             progress=progress,
         )
+    return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress)
+
+
+def finish_cycle(
+    db: Database, settings: Settings, report: CycleReport | None = None, *, progress: Progress = _quiet
+) -> CycleReport:
+    """Everything after polling: analyse new articles, queue alerts for new claims and the digests that are due,
+    deliver what is due. Every step is idempotent, so a retry of the whole call is safe."""
+    report = report or CycleReport()
     progress("extracting and analysing new articles")
     report.processing = process_articles(db)
     report.alerts_queued = len(enqueue_alerts(db, settings.alerts))

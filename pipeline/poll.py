@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry
 from chipwatch.connectors.charset import html_as_utf8
 from chipwatch.connectors.errors import FetchError, RetryLater
@@ -19,7 +20,6 @@ from chipwatch.connectors.htmllinks import canonical_link
 from chipwatch.connectors.http import HttpClient
 from chipwatch.connectors.kinds import connector_for
 from chipwatch.connectors.urls import canonical_url
-from chipwatch.settings import SourceConfig
 from chipwatch.storage.aliases import add_alias, aliased, article_id_by_url
 from chipwatch.storage.articles import NewArticle, add_articles, changed_since_fetch, refresh_article, unseen
 from chipwatch.storage.db import Database

@@ -8,9 +8,6 @@ writes the outcome only while the worker still holds the lease. `process_article
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +19,7 @@ from chipwatch.storage.articles import claim_articles, mark_failed, mark_process
 from chipwatch.storage.claims import add_claims, claims_by_ids
 from chipwatch.storage.db import Database
 from chipwatch.storage.withdrawals import reconcile_claims
+from chipwatch.workers import new_worker_id
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +70,6 @@ class Analysed:
     article: PendingArticle
     document: AnalysedDocument | None
     error: str | None = None
-
-
-def default_worker_id() -> str:
-    """Host, process and a random suffix: unique even for two workers in one process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def claim_batch(
@@ -182,7 +175,7 @@ def process_articles(
     crash loses at most the ones in hand, which another worker takes once their lease runs out.
     `map_fn` may run the analysis in parallel (e.g. a thread pool's `map`).
     """
-    worker_id = worker_id or default_worker_id()
+    worker_id = worker_id or new_worker_id()
     outcome = ProcessOutcome()
     remaining = limit
     while remaining > 0:
