@@ -5,24 +5,26 @@ marked, all in the enqueue transactions), against a baseline of the bare rule ma
 memory; (2) delivery throughput of `deliver_due` (claim, apprise send, record) against a baseline of bare
 apprise sends of the same messages to the same receiver. Bounded: well under two minutes on 2 cores.
 
-    python bench/alerts.py [--claims 10000] [--deliver 1000] [--database URL]
+    python bench/alerts.py [--claims 10000] [--deliver 1000] [--backend sqlite|postgresql]
+
+PostgreSQL: a throwaway database on the server CHIPWATCH_TEST_PG names (bench/throwaway.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from throwaway import BACKENDS, database
 
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.alerts.enqueue import enqueue_alerts, facts
 from chipwatch.alerts.notify import native_format, send
-from chipwatch.alerts.outbox import deliver_due, enqueue_alerts, facts
 from chipwatch.alerts.rules import rule_matches
-from chipwatch.loopback import LoopbackServer, Receiver
-from chipwatch.settings import settings_from_dict
+from chipwatch.cli.loopback import LoopbackServer, Receiver
+from chipwatch.config import settings_from_dict
 from chipwatch.storage.claims import claim_fingerprint, claims_awaiting_rules
 from chipwatch.storage.db import open_database
 from chipwatch.storage.models import Alert, Article, Claim, Source
@@ -99,19 +101,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--claims", type=int, default=10_000)
     ap.add_argument("--deliver", type=int, default=1000, help="outbox rows to deliver for the throughput figure")
-    ap.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    ap.add_argument("--backend", choices=BACKENDS, default="sqlite", help="a throwaway database on this backend")
     args = ap.parse_args()
 
     receiver = Receiver()
     server = LoopbackServer(receiver.handle)
-    with server, tempfile.TemporaryDirectory() as tmp:
+    with server, database(args.backend) as url:
         target = f"json://{server.url.removeprefix('http://')}/hook?cto=2&rto=5"
         settings = settings_from_dict({"alerts": {"targets": {"hook": target}, "rules": rules_for(target)}})
-        db = open_database(args.database or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        db = open_database(url)
         try:
-            with db.engine.begin() as conn:  # a clean slate when pointed at an existing database
-                for table in ("alert_digest_items", "alerts", "claims", "articles", "sources"):
-                    conn.exec_driver_sql(f"DELETE FROM {table}")
             t = time.perf_counter()
             store(db, make_claims(args.claims, random.Random(7)))
             stored_s = time.perf_counter() - t

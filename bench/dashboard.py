@@ -1,8 +1,8 @@
 """Dashboard speed at scale: p50/p95 of the claims page and /api/claims for each single filter.
 
-Seeds N claims (default 100,000) into a fresh SQLite file and into a throwaway PostgreSQL database on
-127.0.0.1:5432 (created here, dropped at the end), then times in-process requests through the real
-app (FastAPI + templates + SQLAlchemy; no network hop). Target (issue 8): p95 <= 300 ms.
+Seeds N claims (default 100,000) into a fresh SQLite file and into a throwaway PostgreSQL database on the
+server CHIPWATCH_TEST_PG names (bench/throwaway.py; created here, dropped at the end), then times in-process
+requests through the real app (FastAPI + templates + SQLAlchemy; no network hop). Target (issue 8): p95 <= 300 ms.
 
     python bench/dashboard.py                      # both backends, 100k claims, 20 timed requests per row
     python bench/dashboard.py --backends sqlite --claims 20000 --repeat 10
@@ -15,13 +15,10 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from throwaway import database
 
 ENTITIES = ["NVIDIA"] * 12 + ["AMD"] * 5 + ["TSMC"] * 5 + ["Huawei"] * 3 + ["DeepSeek"] * 3 + [
     "Intel", "SMIC", "OpenAI", "Google", "Microsoft", "Meta", "Amazon", "Broadcom", "Samsung", "SK Hynix",
@@ -64,7 +61,6 @@ STANCES = ["bullish", "bearish", "neutral"]
 LANGUAGES = ["zh"] * 5 + ["en"] * 3 + ["ja"] * 2
 SOURCES = 10
 CLAIMS_PER_ARTICLE = 5
-PG_ADMIN = os.environ.get("CHIPWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # One row per single filter (and the unfiltered list, and a deep page reached by cursor).
 FILTERS: list[tuple[str, dict[str, str]]] = [
@@ -234,24 +230,6 @@ def _p50_p95(times: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-@contextmanager
-def backend(name: str) -> Iterator[str]:
-    if name == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    import psycopg
-
-    dbname = f"chipwatch_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    try:
-        yield f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{dbname}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--claims", type=int, default=100_000)
@@ -261,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     worst = 0.0
     for name in args.backends.split(","):
-        with backend(name) as url:
+        with database(name) as url:
             t0 = time.perf_counter()
             seed(url, args.claims)
             seeded = time.perf_counter() - t0

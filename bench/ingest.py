@@ -20,9 +20,9 @@ from pathlib import Path
 import feedparser
 import httpx
 
-from chipwatch.loopback import LoopbackServer
+from chipwatch.cli.loopback import LoopbackServer
+from chipwatch.config import settings_from_dict
 from chipwatch.pipeline.cycle import run_cycle
-from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import open_database
 
 

@@ -33,13 +33,13 @@ import httpx
 import psycopg
 from latency_stages import item_marks, print_stages, runs_per_deployment  # bench/ is on sys.path when run as a script
 from sqlalchemy import select
+from throwaway import PG_ADMIN, pg_url
 
-from chipwatch.loopback import LoopbackServer
-from chipwatch.stack_cmd import start_stack, stop_stack
+from chipwatch.cli.loopback import LoopbackServer
+from chipwatch.cli.stack_cmd import start_stack, stop_stack
 from chipwatch.storage.db import open_database
 from chipwatch.storage.models import Article
 
-PG = "postgresql://postgres@127.0.0.1:5432"
 NOTABLE = (
     "<html><head><meta charset='utf-8'><title>英伟达暴跌 {i}</title></head><body><article><h1>英伟达暴跌 {i}</h1>"
     "<p>美国科技股本周遭到重创，英伟达股价暴跌近17%，市值单日蒸发近6000亿美元，创下美国上市公司单日市值损失的纪录。</p>"
@@ -143,9 +143,9 @@ class Bench:
         self.home = Path(tempfile.mkdtemp(prefix="chipwatch-bench-"))
 
     def __enter__(self) -> Bench:
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.app}"')
-        app_url = f"{PG.replace('postgresql://', 'postgresql+psycopg://')}/{self.app}"
+        app_url = pg_url(self.app)
         config = self.home / "chipwatch.yaml"
         config.write_text(
             f"database: {app_url}\n"
@@ -156,7 +156,7 @@ class Bench:
         )
         self.db = open_database(app_url)
         started = time.monotonic()
-        prefect_db = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{self.prefect}"
+        prefect_db = pg_url(self.prefect, driver="asyncpg")
         self.state = start_stack(
             str(config), workers=self.workers, home=self.home, port=free_port(), prefect_db=prefect_db, say=None
         )
@@ -166,7 +166,7 @@ class Bench:
     def __exit__(self, *exc: object) -> None:
         stop_stack(self.home, say=None)
         self.db.dispose()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             for name in (self.app, self.prefect):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

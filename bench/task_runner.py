@@ -19,7 +19,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from chipwatch.loopback import load_sample_articles, render_page
+from chipwatch.cli.loopback import load_sample_articles, render_page
 from chipwatch.pipeline.process import Analysed, PendingArticle, analyse_pending
 
 

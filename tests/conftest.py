@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from chipwatch.loopback import LoopbackServer, Receiver, load_sample_articles, render_feed, render_page
+from chipwatch.cli.loopback import LoopbackServer, Receiver, load_sample_articles, render_feed, render_page
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.models import Base
 

@@ -1,4 +1,5 @@
-"""Rules added after the fifth held-out round, each on a text the evaluation set does not contain."""
+"""Unlisted companies as subjects, numbers in words, list headers, funding and conditional forecasts: each rule
+on a text the evaluation set does not contain."""
 
 from chipwatch.analysis.engine import analyze
 from chipwatch.analysis.normalize import normalize

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chipwatch.loopback import load_sample_articles
+from chipwatch.cli.loopback import load_sample_articles
 
 
 def _chipwatch(*args: str) -> subprocess.CompletedProcess[str]:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from chipwatch.main import main
-from chipwatch.settings import ConfigError, load_settings
+from chipwatch.cli.main import main
+from chipwatch.config import ConfigError, load_settings
 
 GOOD = """
 database: sqlite:///data/cw.db
@@ -28,7 +28,7 @@ def test_valid_config_resolves_relative_paths_against_the_file(tmp_path: Path) -
     assert s.database == f"sqlite:///{tmp_path / 'data' / 'cw.db'}"
     assert s.sources[1].path == str(tmp_path / "inbox")
     assert s.sources[0].every.total_seconds() == 900
-    assert s.alerts[0].min_score == 0.7 and s.http.allow_private_networks is True
+    assert s.alerts.rules[0].min_score == 0.7 and s.http.allow_private_networks is True
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,11 @@ def test_cli_exits_2_with_one_line_on_bad_config(tmp_path: Path, capsys: pytest.
 def test_missing_config_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--once", "--config", str(tmp_path / "nope.yaml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_the_shipped_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "chipwatch.example.yaml"
+    s = load_settings(example, environ={})
+    assert [src.kind for src in s.sources] == ["feed", "page", "sitemap", "directory"]
+    assert s.database == f"sqlite:///{example.parent / 'chipwatch.db'}"
+    assert [r.name for r in s.alerts.rules] == ["notable-claims", "export-controls-digest"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from chipwatch.main import main
+from chipwatch.cli.main import main
 
 
 def test_status_and_down_without_a_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chipwatch.loopback import LoopbackServer
+from chipwatch.cli.loopback import LoopbackServer
 
 
 class RawServer:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.charset import html_as_utf8
 from chipwatch.connectors.feed import FeedConnector
 from chipwatch.connectors.http import HttpClient, HttpOptions
 from chipwatch.connectors.page import PageConnector
-from chipwatch.settings import SourceConfig
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".xml", ".html"))

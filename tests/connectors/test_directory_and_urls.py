@@ -1,9 +1,9 @@
 from pathlib import Path
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.directory import DirectoryConnector
 from chipwatch.connectors.http import HttpClient, HttpOptions
 from chipwatch.connectors.urls import canonical_url
-from chipwatch.settings import SourceConfig
 
 
 def test_each_file_is_taken_once_and_changed_files_again(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 import pytest
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.feed import FeedConnector, parse_feed
 from chipwatch.connectors.http import HttpClient, HttpOptions, Response
-from chipwatch.settings import SourceConfig
 
 RSS = """<?xml version="1.0" encoding="{enc}"?><rss version="2.0"><channel><title>t</title>
 <item><title>英伟达暴跌</title><link>http://127.0.0.1/a/1</link><guid>g-1</guid>

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from chipwatch.config import SourceConfig, settings_from_dict
 from chipwatch.connectors.errors import FetchError, RetryLater
 from chipwatch.connectors.feed import FeedConnector, parse_feed
 from chipwatch.connectors.http import HttpClient, HttpOptions, parse_retry_after
 from chipwatch.connectors.sitemap import parse_sitemap
 from chipwatch.pipeline.cycle import run_cycle
 from chipwatch.pipeline.poll import poll_source
-from chipwatch.settings import SourceConfig, settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.sources import SourceSpec, source_summaries, sync_sources
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chipwatch.config import SourceConfig
 from chipwatch.connectors.directory import DirectoryConnector
 from chipwatch.connectors.errors import FetchError
 from chipwatch.connectors.feed import FeedConnector
@@ -17,7 +18,6 @@ from chipwatch.connectors.http import HttpClient, HttpOptions
 from chipwatch.connectors.page import PageConnector
 from chipwatch.connectors.sitemap import SitemapConnector
 from chipwatch.connectors.urls import canonical_url
-from chipwatch.settings import SourceConfig
 
 
 def _client(**kw: Any) -> HttpClient:
@@ -194,7 +194,7 @@ def test_robots_crawl_delay_slows_the_host_down(site: Any) -> None:
 
 
 def test_new_source_and_http_keys_are_validated() -> None:
-    from chipwatch.settings import ConfigError, settings_from_dict
+    from chipwatch.config import ConfigError, settings_from_dict
 
     ok = settings_from_dict(
         {

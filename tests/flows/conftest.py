@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chipwatch.loopback import LoopbackServer, Receiver
+from chipwatch.cli.loopback import LoopbackServer, Receiver
 
 PG_ADMIN = os.environ.get("CHIPWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -70,7 +70,7 @@ def _drop_db(name: str) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from chipwatch.stack_cmd import start_stack, stop_stack
+    from chipwatch.cli.stack_cmd import start_stack, stop_stack
 
     tag = uuid.uuid4().hex[:10]
     app_name, prefect_name = f"chipwatch_test_app_{tag}", f"chipwatch_test_prefect_{tag}"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chipwatch.loopback import load_sample_articles
+from chipwatch.cli.loopback import load_sample_articles
 
 pytestmark = pytest.mark.prefect
 

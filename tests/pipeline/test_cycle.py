@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from chipwatch.loopback import load_sample_articles
+from chipwatch.cli.loopback import load_sample_articles
+from chipwatch.config import settings_from_dict
 from chipwatch.pipeline.cycle import run_cycle
-from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.export import export_rows
 
@@ -73,7 +73,7 @@ def test_a_down_target_delays_alerts_and_a_recovered_one_gets_each_once(db: Data
     rec.fail = False
     from datetime import timedelta
 
-    from chipwatch.alerts.outbox import deliver_due
+    from chipwatch.alerts.delivery import deliver_due
     from chipwatch.storage.types import utcnow
 
     report = deliver_due(db, settings.alerts, now=utcnow() + timedelta(hours=2))

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chipwatch.config import settings_from_dict
 from chipwatch.pipeline.cycle import run_cycle
 from chipwatch.pipeline.neardup import containment, distance, simhash
-from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Article, ArticleAlias
 from chipwatch.storage.sources import backoff_delay

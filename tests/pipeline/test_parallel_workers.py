@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from chipwatch.config import settings_from_dict
 from chipwatch.pipeline.poll import poll_source
 from chipwatch.pipeline.process import process_articles
-from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Article
 from chipwatch.storage.sources import SourceSpec, sync_sources

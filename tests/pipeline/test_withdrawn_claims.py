@@ -16,10 +16,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from chipwatch.alerts.outbox import deliver_due
+from chipwatch.alerts.delivery import deliver_due
+from chipwatch.config import settings_from_dict
 from chipwatch.dashboard import create_app
 from chipwatch.pipeline.cycle import CycleReport, run_cycle
-from chipwatch.settings import settings_from_dict
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Alert, Claim
 from chipwatch.storage.types import utcnow
