@@ -47,6 +47,13 @@ _CLOSERS = "”」』\"')）"
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
 _SUBJECT_WINDOW = 24
+# "5-7月期の売上高", "3Qの売上高", "第二财季的营收", "事業の売上高": a period or a business segment before the
+# metric is not another owner; the figure is still the company's in context.
+_PERIOD_OR_SEGMENT = re.compile(
+    r"(?:\dQ|Q\d|四半期|月期|半期|通期|季度|财季|財季|季|财年|財年|年度|事業|部門|セグメント|业务|業務|部门)\s*[の的]\s*$"
+)
+# A pronoun or metric right after one of these opens a clause of its own: it is that clause's subject.
+_CLAUSE_BREAKS = ("、", "，", ",", "；", ";")
 # ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
 # the company would raise capital spending", "首席执行官X表示，公司将...".
 _REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
@@ -95,9 +102,9 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     # skipped after two bisects, before any per-sentence structure is built.
     gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
     gate_starts = [h.start for h in gate_hits]
-    spans = sentence_spans(
-        norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts, list_header=vocab.list_header
-    )
+    # The title line is judged like any sentence: a headline that states a fact ("Micron rises after rating
+    # upgrade", "キオクシアがストップ高") is a claim. It is exempt from the repeat check, which it anchors.
+    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=0, marks=gate_starts, list_header=vocab.list_header)
 
     for start, end, _paragraph in spans:
         g = bisect.bisect_left(gate_starts, start)
@@ -113,7 +120,9 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
         if sentence_hits and sentence_hits[-1].end > end:
             sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeats)
+        claim, named = _claim(
+            text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeats if start >= title_end else None
+        )
         if named:
             last_named = named
             mentioned.update(named)
@@ -241,11 +250,11 @@ def _claim(
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
     domain = domain_cue is not None
-    if not names and not domain and not ((context or unnamed) and topic_kind):
+    may_have_number = numbers.any_in(start, end)
+    if not names and not domain and not ((context or unnamed) and (topic_kind or may_have_number)):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
-    may_have_number = numbers.any_in(start, end)
     if not may_have_number and not cue_kind:
         return None, first
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
@@ -253,8 +262,10 @@ def _claim(
     topics = [t for t in vocab.topic_ids if t in topic_set] if topic_set else []
     entity_kind = vocab.entity_kind
     entity_kinds = [entity_kind.get(n, "context") for n in names]
-    inherited = [] if names or not context or not topics else [context]
-    unnamed = unnamed and bool(topics)
+    # A pronoun or bare metric as subject ("株価は18%下落", "It generated $5B") takes the entity in context when
+    # the sentence has a business topic or a number of its own.
+    inherited = [] if names or not context or not (topics or may_have_number) else [context]
+    unnamed = unnamed and bool(topics or may_have_number)
     if not is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
@@ -328,8 +339,12 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
     if "subject" not in hit.kinds:
         return False
-    if hit.start - start > _SUBJECT_WINDOW and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start):
-        return False
+    if (
+        hit.start - start > _SUBJECT_WINDOW
+        and not norm[max(start, hit.start - 2) : hit.start].rstrip().endswith(_CLAUSE_BREAKS)
+        and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start)
+    ):
+        return False  # not near the start, nor opening a clause ("…鈍化しており、株価は18%下落した"), nor reported
     # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
     # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
     # still does.
@@ -338,6 +353,8 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
         return False
     if before.endswith("向けの"):
         return True  # "AI向けの売上高": revenue *for* AI, not someone's revenue
+    if _PERIOD_OR_SEGMENT.search(norm, max(start, hit.start - 8), hit.start):
+        return True  # "3Qの売上高", "5-7月期の売上高", "数据中心业务的营收": the company's own figure
     before = before[-2:]
     return not (before.endswith(("的", "の")) and before[:1].isalnum())
 
