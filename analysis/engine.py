@@ -121,7 +121,16 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
             sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
         claim, named = _claim(
-            text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeats if start >= title_end else None
+            text,
+            norm,
+            start,
+            end,
+            sentence_hits,
+            vocab,
+            lang,
+            context,
+            numbers,
+            repeats if start >= title_end else None,
         )
         if named:
             last_named = named
@@ -421,7 +430,13 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
     core = False  # at least one chip-world entity or strong AI-chip word
     chip_entity = False
     strong_at: list[int] = []
+    consumer = business = 0
     for hit in hits:
+        for role in hit.roles:
+            if role.kind == "consumer":
+                consumer += 1
+            elif role.kind == "topic" and role.value in _BUSINESS_TOPICS:
+                business += 1
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
                 chip = kinds.get(role.value) == "chip"
@@ -436,12 +451,20 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
                 break
     if core and not chip_entity and not _strong_words_dense(norm, strong_at):
         return False
+    if consumer >= _MIN_CONSUMER_WORDS and consumer > business:
+        return False  # a phone, console or car review that names its chip in passing
     # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
     # housing does not make it a piece about chips. Big tech alone (a phone review naming Apple and
     # Samsung) never does.
     needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
     return core and signal >= needed
 
+
+# A product review: at least this many consumer-device words, and more of them than business words.
+_MIN_CONSUMER_WORDS = 4
+_BUSINESS_TOPICS = frozenset(
+    {"earnings", "market_move", "capex_orders", "export_controls", "valuation", "supply_chain"}
+)
 
 # Without any chip-world entity, AI-chip words must fill at least this share of the document's distinct lines:
 # a travel blog that passes a "semiconductor plant" and a laptop GPU is not about AI chips, a one-line feed

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval import SETS, _squash, load_set  # noqa: E402
+from eval import SETS, _squash, load_set
 
-from chipwatch.analysis import engine  # noqa: E402
+from chipwatch.analysis import engine
 
 
 def reasons_for(text: str) -> dict[tuple[int, int], str]:
