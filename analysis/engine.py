@@ -52,6 +52,14 @@ _SUBJECT_WINDOW = 24
 _PERIOD_OR_SEGMENT = re.compile(
     r"(?:\dQ|Q\d|四半期|月期|半期|通期|季度|财季|財季|季|财年|財年|年度|事業|部門|セグメント|业务|業務|部门)\s*[の的]\s*$"
 )
+# Subject words that also end compound names: only on their own do they mean the company in context.
+_COMPOUND_HEADS = frozenset({"公司"})
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
 # A pronoun or metric right after one of these opens a clause of its own: it is that clause's subject.
 _CLAUSE_BREAKS = ("、", "，", ",", "；", ";")
 # ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
@@ -348,6 +356,8 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
     if "subject" not in hit.kinds:
         return False
+    if hit.text in _COMPOUND_HEADS and hit.start > start and _is_han(norm[hit.start - 1]):
+        return False  # "火车公司", "科技公司": some company of that kind, not the one in context
     if (
         hit.start - start > _SUBJECT_WINDOW
         and not norm[max(start, hit.start - 2) : hit.start].rstrip().endswith(_CLAUSE_BREAKS)
