@@ -37,6 +37,12 @@ _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
 _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
+_GATE_KINDS_PRO_DROP = _GATE_KINDS | {"topic"}
+_PRO_DROP_LANGUAGES = frozenset({"zh", "ja"})
+# How many lines after the one naming an entity a subjectless sentence may still refer to it.
+_PRO_DROP_LINES = 2
+# A company's own figures: money and percentages (not multiples or counts, which a passing remark also has).
+_FIGURE_UNITS = frozenset({"USD", "CNY", "JPY", "TWD", "KRW", "HKD", "EUR", "%", "pp"})
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
 _UNLISTED = "\0unlisted"
@@ -62,6 +68,8 @@ def _is_han(char: str) -> bool:
 
 # A pronoun or metric right after one of these opens a clause of its own: it is that clause's subject.
 _CLAUSE_BREAKS = ("、", "，", ",", "；", ";")
+# (not a pronoun: after a comma "it" / "它" points back into its own sentence, not to the company in context)
+_PRONOUNS = frozenset({"它", "它们", "it", "its", "they"})
 # ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
 # the company would raise capital spending", "首席执行官X表示，公司将...".
 _REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
@@ -108,13 +116,18 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     # Most sentences hold no entity, AI-chip word or implicit subject, and for those the claim step would say
     # no at once: one pass over the hits gives where such "gate" terms sit, and a sentence without one is
     # skipped after two bisects, before any per-sentence structure is built.
-    gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
+    # Chinese and Japanese drop a subject the reader knows ("前年同期比28%増の180億ドルに達した"): there a business
+    # topic word is a gate term too, and such a sentence may take the entity just named (see _claim).
+    pro_drop = lang in _PRO_DROP_LANGUAGES
+    gate_kinds = _GATE_KINDS_PRO_DROP if pro_drop else _GATE_KINDS
+    gate_hits = [h for h in hits if not gate_kinds.isdisjoint(h.kinds)]
     gate_starts = [h.start for h in gate_hits]
     # The title line is judged like any sentence: a headline that states a fact ("Micron rises after rating
     # upgrade", "キオクシアがストップ高") is a claim. It is exempt from the repeat check, which it anchors.
     spans = sentence_spans(norm, vocab.boilerplate, skip_lines=0, marks=gate_starts, list_header=vocab.list_header)
 
-    for start, end, _paragraph in spans:
+    named_paragraph = -_PRO_DROP_LINES - 1  # where an entity was last named
+    for start, end, paragraph in spans:
         g = bisect.bisect_left(gate_starts, start)
         if g == len(gate_starts) or gate_starts[g] >= end:
             continue
@@ -139,10 +152,12 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
             context,
             numbers,
             repeats if start >= title_end else None,
+            dropped_subject=pro_drop and paragraph - named_paragraph <= _PRO_DROP_LINES,
         )
         if named:
             last_named = named
             mentioned.update(named)
+            named_paragraph = paragraph
         if claim is None:
             continue
         repeats.keep(claim.entities)
@@ -198,9 +213,13 @@ def _claim(
     context: str,
     numbers: NumberIndex,
     repeats: _Repeats | None = None,
+    *,
+    dropped_subject: bool = False,
 ) -> tuple[Claim | None, list[str]]:
     """(the claim or None, the entities the sentence names). `repeats` says whether the sentence would only
-    repeat a claim already kept; such a sentence gives None."""
+    repeat a claim already kept; such a sentence gives None. `dropped_subject`: the language drops known
+    subjects and an entity was named just before, so a sentence with a business topic and a number but no
+    subject word is about the entity in context."""
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
     # (flags rather than a union of the hits' kind sets: only these two questions are asked of it)
@@ -261,6 +280,9 @@ def _claim(
     # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
     # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
     # document already about AI chips the sentence can still be a claim, with no entity.
+    pro_drop = False  # the subject is the one the language dropped
+    if dropped_subject and not subject and not names and unlisted is None and context and topic_kind:
+        subject = pro_drop = numbers.any_in(start, end)
     unnamed = subject and not names and not context
     if names or not subject:
         context = ""
@@ -297,6 +319,8 @@ def _claim(
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     if moods and not quantities:
         return None, first
+    if pro_drop and not any(q.unit in _FIGURE_UNITS for q in quantities):
+        return None, first  # a dropped subject is taken only for a money amount or a percentage
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
     if not quantities and not cue_kind and not (may_have_number and vocab.directional.search(norm, start, end)):
         return None, first
@@ -360,7 +384,10 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
         return False  # "火车公司", "科技公司": some company of that kind, not the one in context
     if (
         hit.start - start > _SUBJECT_WINDOW
-        and not norm[max(start, hit.start - 2) : hit.start].rstrip().endswith(_CLAUSE_BREAKS)
+        and (
+            hit.text.lower() in _PRONOUNS
+            or not norm[max(start, hit.start - 2) : hit.start].rstrip().endswith(_CLAUSE_BREAKS)
+        )
         and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start)
     ):
         return False  # not near the start, nor opening a clause ("…鈍化しており、株価は18%下落した"), nor reported
