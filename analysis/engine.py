@@ -37,6 +37,12 @@ _NEAR_DUP = 0.6
 # Near-duplicates are looked for among the last claims kept only, so a huge input stays linear.
 _NEAR_DUP_WINDOW = 64
 _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
+_GATE_KINDS_PRO_DROP = _GATE_KINDS | {"topic"}
+_PRO_DROP_LANGUAGES = frozenset({"zh", "ja"})
+# How many lines after the one naming an entity a subjectless sentence may still refer to it.
+_PRO_DROP_LINES = 2
+# A company's own figures: money and percentages (not multiples or counts, which a passing remark also has).
+_FIGURE_UNITS = frozenset({"USD", "CNY", "JPY", "TWD", "KRW", "HKD", "EUR", "%", "pp"})
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
 _UNLISTED = "\0unlisted"
@@ -47,6 +53,23 @@ _CLOSERS = "”」』\"')）"
 _TITLE_WEIGHT = 5
 # An implicit subject ("Shares", "股价", "同社は") sits this close to the start of its sentence.
 _SUBJECT_WINDOW = 24
+# "5-7月期の売上高", "3Qの売上高", "第二财季的营收", "事業の売上高": a period or a business segment before the
+# metric is not another owner; the figure is still the company's in context.
+_PERIOD_OR_SEGMENT = re.compile(
+    r"(?:\dQ|Q\d|四半期|月期|半期|通期|季度|财季|財季|季|财年|財年|年度|事業|部門|セグメント|业务|業務|部门)\s*[の的]\s*$"
+)
+# Subject words that also end compound names: only on their own do they mean the company in context.
+_COMPOUND_HEADS = frozenset({"公司"})
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+# A pronoun or metric right after one of these opens a clause of its own: it is that clause's subject.
+_CLAUSE_BREAKS = ("、", "，", ",", "；", ";")
+# (not a pronoun: after a comma "it" / "它" points back into its own sentence, not to the company in context)
+_PRONOUNS = frozenset({"它", "它们", "it", "its", "they"})
 # ... or right after a reporting verb, where it is the subject of the reported clause: "Chief executive X said
 # the company would raise capital spending", "首席执行官X表示，公司将...".
 _REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(?: that)?|表示|指出|称)[\s，,：:]*$")
@@ -93,13 +116,18 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     # Most sentences hold no entity, AI-chip word or implicit subject, and for those the claim step would say
     # no at once: one pass over the hits gives where such "gate" terms sit, and a sentence without one is
     # skipped after two bisects, before any per-sentence structure is built.
-    gate_hits = [h for h in hits if not _GATE_KINDS.isdisjoint(h.kinds)]
+    # Chinese and Japanese drop a subject the reader knows ("前年同期比28%増の180億ドルに達した"): there a business
+    # topic word is a gate term too, and such a sentence may take the entity just named (see _claim).
+    pro_drop = lang in _PRO_DROP_LANGUAGES
+    gate_kinds = _GATE_KINDS_PRO_DROP if pro_drop else _GATE_KINDS
+    gate_hits = [h for h in hits if not gate_kinds.isdisjoint(h.kinds)]
     gate_starts = [h.start for h in gate_hits]
-    spans = sentence_spans(
-        norm, vocab.boilerplate, skip_lines=skip_lines, marks=gate_starts, list_header=vocab.list_header
-    )
+    # The title line is judged like any sentence: a headline that states a fact ("Micron rises after rating
+    # upgrade", "キオクシアがストップ高") is a claim. It is exempt from the repeat check, which it anchors.
+    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=0, marks=gate_starts, list_header=vocab.list_header)
 
-    for start, end, _paragraph in spans:
+    named_paragraph = -_PRO_DROP_LINES - 1  # where an entity was last named
+    for start, end, paragraph in spans:
         g = bisect.bisect_left(gate_starts, start)
         if g == len(gate_starts) or gate_starts[g] >= end:
             continue
@@ -113,10 +141,23 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
         if sentence_hits and sentence_hits[-1].end > end:
             sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(text, norm, start, end, sentence_hits, vocab, lang, context, numbers, repeats)
+        claim, named = _claim(
+            text,
+            norm,
+            start,
+            end,
+            sentence_hits,
+            vocab,
+            lang,
+            context,
+            numbers,
+            repeats if start >= title_end else None,
+            dropped_subject=pro_drop and paragraph - named_paragraph <= _PRO_DROP_LINES,
+        )
         if named:
             last_named = named
             mentioned.update(named)
+            named_paragraph = paragraph
         if claim is None:
             continue
         repeats.keep(claim.entities)
@@ -172,9 +213,13 @@ def _claim(
     context: str,
     numbers: NumberIndex,
     repeats: _Repeats | None = None,
+    *,
+    dropped_subject: bool = False,
 ) -> tuple[Claim | None, list[str]]:
     """(the claim or None, the entities the sentence names). `repeats` says whether the sentence would only
-    repeat a claim already kept; such a sentence gives None."""
+    repeat a claim already kept; such a sentence gives None. `dropped_subject`: the language drops known
+    subjects and an entity was named just before, so a sentence with a business topic and a number but no
+    subject word is about the entity in context."""
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
     # (flags rather than a union of the hits' kind sets: only these two questions are asked of it)
@@ -235,17 +280,20 @@ def _claim(
     # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
     # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
     # document already about AI chips the sentence can still be a claim, with no entity.
+    pro_drop = False  # the subject is the one the language dropped
+    if dropped_subject and not subject and not names and unlisted is None and context and topic_kind:
+        subject = pro_drop = numbers.any_in(start, end)
     unnamed = subject and not names and not context
     if names or not subject:
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
     domain = domain_cue is not None
-    if not names and not domain and not ((context or unnamed) and topic_kind):
+    may_have_number = numbers.any_in(start, end)
+    if not names and not domain and not ((context or unnamed) and (topic_kind or may_have_number)):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
     # (Every directional pattern, "up 62%", contains a number.)
-    may_have_number = numbers.any_in(start, end)
     if not may_have_number and not cue_kind:
         return None, first
     # Relevance before any parsing: with "a number may be here" standing in for the quantities, this gate
@@ -253,8 +301,10 @@ def _claim(
     topics = [t for t in vocab.topic_ids if t in topic_set] if topic_set else []
     entity_kind = vocab.entity_kind
     entity_kinds = [entity_kind.get(n, "context") for n in names]
-    inherited = [] if names or not context or not topics else [context]
-    unnamed = unnamed and bool(topics)
+    # A pronoun or bare metric as subject ("株価は18%下落", "It generated $5B") takes the entity in context when
+    # the sentence has a business topic or a number of its own.
+    inherited = [] if names or not context or not (topics or may_have_number) else [context]
+    unnamed = unnamed and bool(topics or may_have_number)
     if not is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, may_have_number):
         return None, first
     if repeats is not None and repeats.seen(start, end, names or inherited):
@@ -269,6 +319,8 @@ def _claim(
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     if moods and not quantities:
         return None, first
+    if pro_drop and not any(q.unit in _FIGURE_UNITS for q in quantities):
+        return None, first  # a dropped subject is taken only for a money amount or a percentage
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
     if not quantities and not cue_kind and not (may_have_number and vocab.directional.search(norm, start, end)):
         return None, first
@@ -328,8 +380,17 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
     """Is this hit a pronoun or bare metric in subject position ("Shares rose", "股价暴跌", "同社は")?"""
     if "subject" not in hit.kinds:
         return False
-    if hit.start - start > _SUBJECT_WINDOW and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start):
-        return False
+    if hit.text in _COMPOUND_HEADS and hit.start > start and _is_han(norm[hit.start - 1]):
+        return False  # "火车公司", "科技公司": some company of that kind, not the one in context
+    if (
+        hit.start - start > _SUBJECT_WINDOW
+        and (
+            hit.text.lower() in _PRONOUNS
+            or not norm[max(start, hit.start - 2) : hit.start].rstrip().endswith(_CLAUSE_BREAKS)
+        )
+        and not _REPORTED.search(norm, max(start, hit.start - 16), hit.start)
+    ):
+        return False  # not near the start, nor opening a clause ("…鈍化しており、株価は18%下落した"), nor reported
     # "思科的股价", "ソフトバンクGの株価", "Oracle's shares": a metric with a named owner refers to that
     # owner, not to the entity in context. After punctuation ("，的股价", a name the spinner deleted) it
     # still does.
@@ -338,6 +399,8 @@ def _implicit_subject(hit: Hit, norm: str, start: int) -> bool:
         return False
     if before.endswith("向けの"):
         return True  # "AI向けの売上高": revenue *for* AI, not someone's revenue
+    if _PERIOD_OR_SEGMENT.search(norm, max(start, hit.start - 8), hit.start):
+        return True  # "3Qの売上高", "5-7月期の売上高", "数据中心业务的营收": the company's own figure
     before = before[-2:]
     return not (before.endswith(("的", "の")) and before[:1].isalnum())
 
@@ -404,7 +467,13 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
     core = False  # at least one chip-world entity or strong AI-chip word
     chip_entity = False
     strong_at: list[int] = []
+    consumer = business = 0
     for hit in hits:
+        for role in hit.roles:
+            if role.kind == "consumer":
+                consumer += 1
+            elif role.kind == "topic" and role.value in _BUSINESS_TOPICS:
+                business += 1
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
                 chip = kinds.get(role.value) == "chip"
@@ -419,12 +488,20 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
                 break
     if core and not chip_entity and not _strong_words_dense(norm, strong_at):
         return False
+    if consumer >= _MIN_CONSUMER_WORDS and consumer > business:
+        return False  # a phone, console or car review that names its chip in passing
     # Longer documents need more evidence: one passing mention of a chipmaker in a long piece about
     # housing does not make it a piece about chips. Big tech alone (a phone review naming Apple and
     # Samsung) never does.
     needed = 1.0 if length < 600 else 2.0 if length < 3000 else 3.0
     return core and signal >= needed
 
+
+# A product review: at least this many consumer-device words, and more of them than business words.
+_MIN_CONSUMER_WORDS = 4
+_BUSINESS_TOPICS = frozenset(
+    {"earnings", "market_move", "capex_orders", "export_controls", "valuation", "supply_chain"}
+)
 
 # Without any chip-world entity, AI-chip words must fill at least this share of the document's distinct lines:
 # a travel blog that passes a "semiconductor plant" and a laptop GPU is not about AI chips, a one-line feed

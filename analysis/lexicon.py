@@ -14,7 +14,7 @@ Case: the text and the terms are lower-cased for ASCII letters only (offsets do 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 try:  # pragma: no cover - exercised by whichever backend is installed
@@ -158,6 +158,16 @@ class Lexicon:
         roles = table.setdefault(key, [])
         if role not in roles:
             roles.append(role)
+        self._entries = {}
+
+    def add_variants(self, forms: Callable[[str], set[str]]) -> None:
+        """Give every term's other written forms (`forms(term)`: e.g. its traditional-script spellings) the
+        term's roles. A form that is a term already keeps its own roles and gains these."""
+        for table in (self._folded, self._exact):
+            for key, roles in list(table.items()):
+                for form in forms(key):
+                    target = table.setdefault(form if table is self._exact else form.translate(_ASCII_LOWER), [])
+                    target.extend(r for r in roles if r not in target)
         self._entries = {}
 
     def inherit_contained_roles(self, *, skip: frozenset[str] = frozenset()) -> None:

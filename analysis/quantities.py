@@ -39,7 +39,12 @@ _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇一二两兩三四五六七八九十百千万萬亿億]{1,12}"
 # Arabic digits between two scale characters, as ja/zh finance writes big amounts: 11兆3000億, 3亿5000万;
 # and a share price's last four digits after 万 with no scale character of their own: 1万2000円 = 12000.
-_MIXED = r"\d+(?:\.\d+)?[兆亿億万萬](?:\d{1,4}[亿億万萬]|\d{4}(?![\d.]))"
+# Thousands separators and a 千 may sit inside the groups (7,092億4,300万円, 2兆1,000億円, 3兆8千億ウォン), and
+# 1-4 digits may follow the last scale character (1万810円 = 10810).
+_MIXED = (
+    r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[兆亿億万萬]"
+    r"(?:(?:\d{1,3}(?:,\d{3})+|\d{1,4})千?[亿億万萬]|\d{1,4}(?![\d.,]))"
+)
 _NUM = rf"(?:{_MIXED}|{_ARABIC}|{_CN})"
 _MULT = r"[十百千万萬亿億兆]{1,3}"
 _LAT = r"(?:trillion|billion|million|thousand|mln|bn|tn|mn|[kmbtKMBT])(?![A-Za-z])"
@@ -81,6 +86,14 @@ def _compile(units: dict[str, Any]) -> tuple[re.Pattern[str], dict[str, Any]]:
         "個百分點": ("pp", ""),
         "ポイント": ("pp", ""),
         "percentage points": ("pp", ""),
+        "percentage point": ("pp", ""),
+        "百分点": ("pp", ""),
+        "百分點": ("pp", ""),
+        "pt": ("pp", ""),
+        "pts": ("pp", ""),
+        "ppt": ("pp", ""),
+        "ppts": ("pp", ""),
+        "㌽": ("pp", ""),
         "倍": ("x", ""),
         "x": ("x", ""),
         "X": ("x", ""),
@@ -104,8 +117,10 @@ def _compile(units: dict[str, Any]) -> tuple[re.Pattern[str], dict[str, Any]]:
         r"|(?<=[A-Za-z])(?P<glued>\d{1,3}(?:\.\d+)?)%"
         # the general case: [symbol] number [scale] [range] [unit]; never inside a product code (B200, GPT-4)
         # (a minus sign after a space or bracket is a sign: "operating margin of -50%", not a product code)
-        rf"|(?:(?<![A-Za-z0-9_.\-])|(?<=[\s(（:：,，][-−]))(?P<pre>\$|€|¥|￥|₩)?\s?"
-        rf"(?P<n1>{_NUM})(?P<m1>{_MULT})?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
+        # (US$, NT$, HK$: the dollar sign after its country letters; _dollar_code reads which dollar)
+        rf"|(?:(?<![A-Za-z0-9_.\-])|(?<=[\s(（:：,，][-−])|(?<=US|NT|HK)(?=\$))(?P<pre>\$|€|¥|￥|₩)?\s?"
+        # a space may stand between a number and its CJK scale ("46 亿美元", "3,436.14 億元")
+        rf"(?P<n1>{_NUM})(?:\s?(?P<m1>{_MULT}))?(?:\s?(?P<l1>{_LAT}))?(?P<u1>%|倍)?"
         rf"(?:{_RANGE_SEP}(?P<pre2>US\$|\$|€|¥|￥|₩)?(?P<n2>{_NUM})(?P<m2>{_MULT})?(?:\s?(?P<l2>{_LAT}))?)?"
         rf"\s?(?P<unit>{unit_re})?"
     )
@@ -127,7 +142,7 @@ def _compile(units: dict[str, Any]) -> tuple[re.Pattern[str], dict[str, Any]]:
 
 
 # A product code between a number and its noun: "50,000 MI450 chips", "278.8万个H800 GPU小时".
-_MODEL = re.compile(r"\s?[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}\s?")
+_MODEL = re.compile(r"\s?(?:[A-Za-z]{1,4}\d{2,4}[A-Za-z]{0,2}|[A-Z][a-z]{2,11}\d{0,2}|\d{3}[A-Z])\s?")
 # "增加了一倍" / "翻了一倍": in Chinese, growing "by one times" means doubling, i.e. 2x the old value.
 # An approximation or threshold word may stand between ("增长约一倍", "增加了近一倍", "上涨超过一倍"); a
 # share price "rising by one times" has doubled too.
@@ -258,9 +273,10 @@ def parse_cjk_number(text: str) -> Decimal | None:
     None when it is not a number."""
     # Decimal() accepts only Unicode decimal digits, never a CJK numeral: with one in the text it would raise,
     # and a raised exception is the dearest path in the compiled build, so it is not tried at all.
+    text = text.replace(",", "")  # thousands separators, also inside mixed groups (7,092億4,300万)
     if _CJK_NUMERALS.isdisjoint(text):
         try:
-            return Decimal(text.replace(",", ""))
+            return Decimal(text)
         except InvalidOperation:
             pass
     total = Decimal(0)  # completed big-unit groups
@@ -395,7 +411,9 @@ def extract_quantities(
         # Only a bare number may carry a currency written as a word before it (美金3000万, USD 5bn).
         # Most numbers follow a character that ends no such word (nor "US", nor a space): no call needed.
         word_prefix = ""
-        if n1 is not None and not pre and pos > start and norm[pos - 1] in may_prefix:
+        if pre == "$" and pos - 2 >= start and norm[pos - 2 : pos] in _DOLLAR_COUNTRIES:
+            word_prefix = norm[pos - 2 : pos] + "$"  # US$, NT$, HK$
+        elif n1 is not None and not pre and pos > start and norm[pos - 1] in may_prefix:
             word_prefix = _word_prefix(norm, max(start, pos - 5), pos, info["word_prefixes"], info["prefix_last"])
         if n1 and not (unit_word or pre or u1 or word_prefix):
             counted = _counted(m, norm, original, start, end, info)
@@ -420,8 +438,16 @@ def extract_quantities(
             value = -value  # "-50%", "-$2bn": a negative margin or result
         if unit == "x" and value == 1 and value_max is None and _DOUBLED.search(norm, max(start, pos - 6), pos):
             value = 2.0
-        begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
+        if word_prefix.endswith("$"):
+            begin = pos - 2  # the country letters before the dollar sign
+        else:
+            begin = pos - len(word_prefix) if word_prefix and unit not in ("%", "pp", "x") else m.start()
         written = original[begin : m.end()].strip()
+        if value_max is not None and _FROM.search(norm, max(start, begin - 6), begin):
+            # "from 20% to 40%", "从1吉瓦到6吉瓦": a change between two values, not a range
+            out.append(Quantity(value=value, unit=unit, text=written))
+            out.append(Quantity(value=value_max, unit=unit, text=written))
+            continue
         out.append(Quantity(value=value, unit=unit, text=written, value_max=value_max))
     if words and _has_ascii_letters(norm, start, end):
         out.extend(_word_quantities(norm, original, start, end, info))
@@ -473,7 +499,7 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
         return None
     # The counter's noun: a product or count word just after it, else the last one before the number.
     noun_re = info["counter_noun_re"]
-    after = noun_re.match(norm, pos, end)
+    after = noun_re.match(norm, pos, end) or (noun_re.match(norm, after_model, end) if model else None)
     if after is None:
         before = None
         for found in noun_re.finditer(norm, start, m.start()):
@@ -564,7 +590,7 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str,
     if u1 and not kind:
         kind, code = ("pct", "") if u1 == "%" else ("x", "")
     if pre and kind in (None, "cur"):
-        kind, code = "cur", prefix[pre]
+        kind, code = "cur", prefix[word_prefix if word_prefix.endswith("$") else pre]
     elif word_prefix not in ("", "US") and kind in (None, "cur"):
         kind, code = "cur", prefix[word_prefix.strip()]
     if kind is None:
@@ -574,6 +600,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str,
     # A range written once with its scale ("3.6-3.7万亿", "$600-700bn"): the scale applies to both ends.
     if n2 and not m1 and not l1:
         m1, l1 = m2, l2
+    if l1 and len(l1) == 1 and kind != "cur" and not (kind == "count" and code in _MODEL_SIZES):
+        return None  # "910B chips", "5M units": a product code or a model name, not 910 billion chips
     low = _num(n1, m1, l1)
     high = _num(n2, m2, l2) if n2 else None
     if low is None:
@@ -586,3 +614,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str,
 
 
 _UNIT_OF_KIND = {"pct": "%", "pp": "pp", "x": "x"}
+_DOLLAR_COUNTRIES = ("US", "NT", "HK")
+# Before a "range": it is a change from one value to another ("from 20% to 40%", "从1到6", "由3成升至5成").
+_FROM = re.compile(r"(?:\bfrom|从|從|由)\s?$", re.IGNORECASE)
+# Counts that are written with a one-letter scale: "7B parameters", "1T tokens".
+_MODEL_SIZES = frozenset({"parameters", "tokens"})

@@ -41,8 +41,8 @@ def is_relevant(
         # topic and a number is enough inside a document already about AI chips.
         or (domain and chip_topic and numbers)
         # An unnamed subject ("Shares rose 4%") inherits the entity in context; the sentence still needs a
-        # business topic of its own to be about that entity's business.
-        or (inherited and bool(topics))
+        # business topic or a number of its own to be about that entity's business.
+        or (inherited and (bool(topics) or numbers))
     )
 
 

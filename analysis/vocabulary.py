@@ -6,6 +6,7 @@ later call (from any thread) gets the same immutable object.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -105,6 +106,24 @@ def _flatten(groups: Any) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _converters() -> tuple[Any, ...]:
+    """OpenCC simplified -> traditional, Taiwan and Hong Kong usage (character and phrase tables)."""
+    import opencc
+
+    return tuple(opencc.OpenCC(config) for config in ("s2tw", "s2hk", "s2twp"))
+
+
+def _traditional_forms(term: str) -> set[str]:
+    """The traditional-script forms of a term that holds Han characters (none for other terms)."""
+    if not _HAN.search(term):
+        return set()
+    return {c.convert(term) for c in _converters()} - {term}
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     lex = Lexicon()
     kinds: dict[str, str] = {}
@@ -131,6 +150,8 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     for topic, groups in topics["topics"].items():
         for cue in _flatten(groups):
             lex.add(cue, Role("topic", topic))
+    for cue in _flatten(topics.get("consumer_devices")):
+        lex.add(cue, Role("consumer"))
 
     stance = data["stance"]
     for kind in ("bullish", "bearish", "negators_before", "negators_after", "hedges", "contrast"):
@@ -150,6 +171,9 @@ def _build(data: dict[str, dict[str, Any]]) -> Vocabulary:
     for mood, cues in (data["claims"].get("non_assertive") or {}).items():
         for cue in cues:
             lex.add(str(cue), Role("mood", mood))
+    # The vocabulary is written mostly in simplified script; Taiwan and Hong Kong write the same words in
+    # traditional script (營收, 成長, 強勁, 收漲): every Chinese term gets those forms too, with the same roles.
+    lex.add_variants(_traditional_forms)
     # Entities are not inherited: 阿里巴巴 is Alibaba, and the 阿里 inside it adds nothing.
     lex.inherit_contained_roles(skip=frozenset({"negators_before", "negators_after", "plain", "entity", "unlisted"}))
     lex.compile()

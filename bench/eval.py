@@ -1,12 +1,17 @@
-"""Claim-engine evaluation on the hand-labelled set in tests/analysis/eval/docs.
+"""Claim-engine evaluation on the hand-labelled sets under tests/analysis/eval/, printed side by side.
 
-Run `python bench/eval.py` (add `--details` to see every miss and false claim, `--only 'holdout4_*'` to score
-one batch); tests import `evaluate()`.
+Sets (SETS below): `written`, documents written for the project (the engine was tuned on them); `real-dev`,
+excerpts of real public pages the engine may be tuned on; `real-holdout`, excerpts of real public pages that are
+scored before every tuning round and never tuned on (when one is used for tuning it moves to real-dev and a fresh
+document takes its place).
+
+Run `python bench/eval.py` (add `--set real-dev --details` to see every miss and false claim of one set,
+`--only 'en_*'` to score some documents); tests import `evaluate()`.
 
 Each document `NAME.txt` has a sidecar `NAME.yaml` with the claims a careful analyst would mark, each keyed
-by a distinctive substring of its sentence, with its entities, quantities and stance. `acceptable` lists
-sentences an analyst could go either way on: a predicted claim matching one is neither a hit nor a false
-claim.
+by a distinctive substring of its sentence, with its entities, quantities, stance and (real sets) whether it is
+notable; real documents also carry their `source` address, `genre` and `script`. `acceptable` lists sentences
+an analyst could go either way on: a predicted claim matching one is neither a hit nor a false claim.
 `off_topic: true` documents must yield no claims at all.
 
 Metrics:
@@ -15,7 +20,9 @@ Metrics:
   (claim_precision_strict counts those as false claims too)
 - entity F1: micro F1 of claim entities over matched claims
 - quantity accuracy: correct / (labelled + spurious predicted) quantities, over matched claims
+- entity accuracy: matched claims whose entity set equals the label exactly
 - stance accuracy: matched claims whose stance equals the label
+- notable recall: labelled claims marked `notable: true` that were found and predicted notable / those labelled
 - off-topic false claims: claims predicted in off-topic documents (must be 0)
 """
 
@@ -30,7 +37,9 @@ from typing import Any
 
 import yaml
 
-DOCS = Path(__file__).resolve().parent.parent / "tests" / "analysis" / "eval" / "docs"
+EVAL = Path(__file__).resolve().parent.parent / "tests" / "analysis" / "eval"
+DOCS = EVAL / "docs"
+SETS = {"written": DOCS, "real-dev": EVAL / "real" / "dev", "real-holdout": EVAL / "real" / "holdout"}
 
 
 @dataclass
@@ -48,11 +57,14 @@ class Report:
     quantity_total: int = 0
     stance_ok: int = 0
     stance_total: int = 0
+    entity_exact: int = 0
+    notable_labelled: int = 0
+    notable_found: int = 0
     offtopic_false_claims: int = 0
     details: list[str] = field(default_factory=list)
     per_document: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # labelled, found, false
 
-    def metrics(self) -> dict[str, float | int]:
+    def metrics(self) -> dict[str, float | int | None]:
         def ratio(a: int, b: int) -> float:
             return round(a / b, 4) if b else 1.0
 
@@ -68,8 +80,11 @@ class Report:
             "claim_precision_strict": ratio(self.predicted_matching, self.predicted),
             "acceptable_predicted": self.predicted_acceptable,
             "entity_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "entity_accuracy": ratio(self.entity_exact, self.found),
             "quantity_accuracy": ratio(self.quantity_ok, self.quantity_total),
             "stance_accuracy": ratio(self.stance_ok, self.stance_total),
+            # None when the set's labels do not say which claims are notable (the written set)
+            "notable_recall": ratio(self.notable_found, self.notable_labelled) if self.notable_labelled else None,
             "offtopic_false_claims": self.offtopic_false_claims,
         }
 
@@ -130,6 +145,7 @@ def evaluate(docs: Path = DOCS, only: str = "*") -> Report:
         report.predicted += len(predicted)
         for g in gold:
             key = _squash(g["key"])
+            report.notable_labelled += bool(g.get("notable"))
             match = next((i for i, c in enumerate(predicted) if i not in used and key in _squash(c["text"])), None)
             if match is None:
                 report.details.append(f"{name}: MISSED {g['key']}")
@@ -141,6 +157,8 @@ def evaluate(docs: Path = DOCS, only: str = "*") -> Report:
             report.entity_tp += len(gold_entities & got)
             report.entity_fp += len(got - gold_entities)
             report.entity_fn += len(gold_entities - got)
+            report.entity_exact += gold_entities == got
+            report.notable_found += bool(g.get("notable")) and bool(claim["notable"])
             if gold_entities != got:
                 report.details.append(
                     f"{name}: ENTITIES {g['key'][:30]} gold={sorted(gold_entities)} got={sorted(got)}"
@@ -176,25 +194,29 @@ def evaluate(docs: Path = DOCS, only: str = "*") -> Report:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), action="append", help="score only these sets (repeatable)")
     parser.add_argument("--details", action="store_true", help="list every miss and false claim")
-    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON, one object per set")
     parser.add_argument("--per-doc", action="store_true", help="labelled / found / false claims per document")
-    parser.add_argument(
-        "--only", default="*", metavar="GLOB", help="evaluate only documents whose name matches, e.g. 'holdout4_*'"
-    )
+    parser.add_argument("--only", default="*", metavar="GLOB", help="evaluate only documents whose name matches")
     args = parser.parse_args(argv)
-    report = evaluate(only=args.only)
-    metrics = report.metrics()
+    names = [n for n in SETS if n in (args.set or SETS)]
+    reports = {n: evaluate(SETS[n], args.only) for n in names if SETS[n].is_dir()}
+    metrics = {n: r.metrics() for n, r in reports.items()}
     if args.json:
         print(json.dumps(metrics))
     else:
-        for key, value in metrics.items():
-            print(f"{key:24s} {value}")
-    if args.per_doc:
-        for name, (labelled, found, false_claims) in sorted(report.per_document.items()):
-            print(f"  {name:28s} labelled {labelled:3d}  found {found:3d}  false {false_claims:3d}")
-    if args.details:
-        print("\n".join(report.details))
+        print(f"{'':24s}" + "".join(f"{n:>14s}" for n in metrics))
+        for key in next(iter(metrics.values()), {}):
+            print(f"{key:24s}" + "".join(f"{'-' if m[key] is None else m[key]:>14}" for m in metrics.values()))
+    for name, report in reports.items():
+        if args.per_doc:
+            print(f"{name}:")
+            for doc, (labelled, found, false_claims) in sorted(report.per_document.items()):
+                print(f"  {doc:44s} labelled {labelled:3d}  found {found:3d}  false {false_claims:3d}")
+        if args.details:
+            print(f"{name}:")
+            print("\n".join(report.details))
     return 0
 
 

@@ -11,7 +11,7 @@ from chipwatch.analysis.scoring import NOTABLE_SCORE
 DOCS = Path(__file__).parent / "eval" / "docs"
 
 
-def test_bylines_and_headers_give_no_claims():
+def test_bylines_and_counters_give_no_claims_and_a_headline_with_a_fact_is_one():
     text = "\n".join(
         [
             "英伟达暴跌17%:一篇博文引发的风暴",
@@ -25,7 +25,10 @@ def test_bylines_and_headers_give_no_claims():
         ]
     )
     result = analyze(text)
-    assert [c.text for c in result.claims] == ["英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。"]
+    assert [c.text for c in result.claims] == [
+        "英伟达暴跌17%:一篇博文引发的风暴",
+        "英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。",
+    ]
 
 
 def test_repeated_paragraphs_give_one_claim():
@@ -75,9 +78,12 @@ def test_question_is_not_a_claim():
     assert analyze("标题\n英伟达股价能否突破1000美元大关?").claims == []
 
 
-def test_title_is_taken_from_the_first_line_and_never_a_claim():
+def test_title_is_taken_from_the_first_line_and_is_a_claim_only_when_it_states_one():
     result = analyze("英伟达市值蒸发6000亿美元\n\n英伟达股价暴跌17%。")
     assert result.title == "英伟达市值蒸发6000亿美元"
+    assert [c.text for c in result.claims] == ["英伟达市值蒸发6000亿美元", "英伟达股价暴跌17%。"]
+    result = analyze("英伟达的下一步棋\n\n英伟达股价暴跌17%。")
+    assert result.title == "英伟达的下一步棋"
     assert [c.text for c in result.claims] == ["英伟达股价暴跌17%。"]
 
 
@@ -89,7 +95,7 @@ def test_given_title_and_language_are_used():
 
 
 def test_json_shape_matches_interfaces():
-    result = analyze("Nvidia 股价暴跌近17%\n\n英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。").to_json("doc.txt")
+    result = analyze("Nvidia 的风暴\n\n英伟达股价暴跌近17%,市值单日蒸发近6000亿美元。").to_json("doc.txt")
     assert set(result) == {"source", "language", "title", "entities", "claims"}
     claim = result["claims"][0]
     assert set(claim) == {"text", "entities", "topics", "stance", "quantities", "score", "notable", "why"}

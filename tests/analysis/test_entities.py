@@ -16,6 +16,10 @@ CANONICAL = {
     "Cerebras", "SambaNova", "Broadcom", "Marvell", "Samsung", "SK Hynix", "Micron", "ASML", "Arm",
     "CUDA", "ROCm", "Blackwell", "Hopper", "H100", "H200", "H800", "H20", "B200", "GB200", "A100",
     "TPU", "Trainium",
+    # the second part of the INTERFACES.md list
+    "Qualcomm", "Cambricon", "Hygon", "Moore Threads", "Biren", "MetaX", "Enflame", "Kunlunxin", "Rapidus",
+    "Advantest", "Tokyo Electron", "Kioxia", "Renesas", "SoftBank", "Supermicro", "CoreWeave", "Oracle", "xAI",
+    "Ascend", "MI300", "MI350", "Gaudi", "Rubin",
 }  # fmt: skip
 
 
@@ -33,7 +37,7 @@ def entities(text: str, *, allow_ambiguous: bool = False) -> list[str]:
         ("NVDA fell 3%", ["NVIDIA"]),
         ("Nvidia and nvidia", ["NVIDIA"]),
         ("台积电CoWoS产能", ["TSMC"]),
-        ("华为昇腾910C", ["Huawei"]),
+        ("华为昇腾910C", ["Huawei", "Ascend"]),
         ("深度求索(DeepSeek)发布R1", ["DeepSeek"]),
         ("Deep Seek宣布", ["DeepSeek"]),
         ("SK海力士和三星电子", ["SK Hynix", "Samsung"]),
@@ -101,3 +105,30 @@ def open_seed(name: str) -> str:
     from pathlib import Path
 
     return (Path(__file__).parent / "eval" / "docs" / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # zh-CN, zh-TW, ja and en forms of the entities added with the list's second part
+        ("寒武纪和摩尔线程、沐曦都在扩产", ["Cambricon", "Moore Threads", "MetaX"]),
+        ("台積電與輝達、海光資訊", ["TSMC", "NVIDIA", "Hygon"]),
+        (
+            "東京エレクトロンとアドバンテスト、キオクシア、ルネサス",
+            ["Tokyo Electron", "Advantest", "Kioxia", "Renesas"],
+        ),
+        ("ソフトバンクグループとラピダス", ["SoftBank", "Rapidus"]),
+        ("Supermicro, CoreWeave and Oracle signed with xAI", ["Supermicro", "CoreWeave", "Oracle", "xAI"]),
+        ("華為昇騰910C對標Rubin與MI355X、Gaudi 3", ["Huawei", "Ascend", "Rubin", "MI350", "Gaudi"]),
+        ("壁仞科技、燧原科技与昆仑芯", ["Biren", "Enflame", "Kunlunxin"]),
+    ],
+)
+def test_second_part_of_the_entity_list_in_every_script(text: str, expected: list[str]) -> None:
+    assert entities(text) == expected
+
+
+def test_traditional_script_forms_come_from_the_simplified_vocabulary() -> None:
+    # written only in simplified script in vocab/*.yaml; the traditional forms are made at load time
+    hits = vocabulary.get_vocabulary().lexicon.scan(normalize("營收成長46%,需求強勁"))
+    kinds = {h.text: {r.kind for r in h.roles} for h in hits}
+    assert "subject" in kinds["營收"] and "bullish" in kinds["強勁"]

@@ -74,11 +74,14 @@ _PLAIN_DIRECTIONAL = {
         r"(?i:\bup\s+(?:about\s+|nearly\s+|roughly\s+|almost\s+|some\s+|more\s+than\s+|~\s?|≈\s?)?\$?\d)",
         r"\d(?:\.\d+)?\s?[%％](?:高|増|上昇)",
         r"(?<![\w.+%％])(?<!\d\s)\+\d+(?:\.\d+)?\s?[%％]",
+        r"\d円高",
+        r"成(?:长|長)\s?\d",
     ],
     "bearish": [
         r"(?i:\bdown\s+(?:about\s+|nearly\s+|roughly\s+|almost\s+|some\s+|more\s+than\s+|~\s?|≈\s?)?\$?\d)",
         r"\d(?:\.\d+)?\s?[%％](?:安|減|下落|低下)",
         r"(?<![\w.\-−%％])(?<!\d\s)[-−]\d+(?:\.\d+)?\s?[%％]",
+        r"\d円安",
     ],
 }
 

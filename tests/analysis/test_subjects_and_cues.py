@@ -30,10 +30,10 @@ def test_subject_word_far_from_the_start_without_a_reporting_verb_is_not_a_subje
 
 
 def test_unnamed_company_subject_is_a_claim_without_entity() -> None:
-    # Kioxia is not in the vocabulary: "同社の株価" refers to it, and nothing listed was named before.
+    # Lasertec is not a listed entity: "同社の株価" refers to it, and nothing listed was named before.
     doc = (
-        "キオクシアの見通し\n"
-        "半導体メモリー大手のキオクシアは、AIサーバー向けSSDの需要増で純利益見通しを1500億円に引き上げた。\n"
+        "レーザーテックの見通し\n"
+        "検査装置大手のレーザーテックは、AI半導体向けの需要増で純利益見通しを1500億円に引き上げた。\n"
         "発表を受けて同社の株価は一時12%上昇した。\n"
     )
     claims = _claims(doc)

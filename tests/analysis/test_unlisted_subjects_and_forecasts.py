@@ -85,9 +85,9 @@ def test_an_entity_named_as_a_yardstick_does_not_make_its_clause_about_another_c
 
 def test_state_funding_of_an_unlisted_chipmaker_is_a_claim_about_it() -> None:
     doc = (
-        "キオクシア、AI向けメモリー増産へ\n"
-        "エヌビディアのGPUを積むAIサーバー向けにメモリーの需要が拡大している。\n"
-        "キオクシアは岩手県の工場で先端メモリーの量産を前倒しする。\n"
+        "レーザーテック、AI向け検査装置を増産へ\n"
+        "エヌビディアのGPUを積むAIサーバー向けに先端半導体の需要が拡大している。\n"
+        "レーザーテックは横浜の工場で検査装置の量産を前倒しする。\n"
         "経済産業省は同社に対し最大2400億円を補助金として支援する方針だ。\n"
         "同社の必要な資金は総額1兆円規模で、民間からの出資は300億円程度にとどまる見通しだ。\n"
     )
