@@ -121,6 +121,7 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     pro_drop = lang in _PRO_DROP_LANGUAGES
     gate_kinds = _GATE_KINDS_PRO_DROP if pro_drop else _GATE_KINDS
     gate_hits = [h for h in hits if not gate_kinds.isdisjoint(h.kinds)]
+    core_starts = [h.start for h in gate_hits if not _GATE_KINDS.isdisjoint(h.kinds)] if pro_drop else []
     gate_starts = [h.start for h in gate_hits]
     # The title line is judged like any sentence: a headline that states a fact ("Micron rises after rating
     # upgrade", "キオクシアがストップ高") is a claim. It is exempt from the repeat check, which it anchors.
@@ -135,6 +136,11 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
             g_end = bisect.bisect_left(gate_starts, end, g)
             if all(h.end > end for h in gate_hits[g:g_end]):
                 continue
+        near_named = paragraph - named_paragraph <= _PRO_DROP_LINES
+        if pro_drop:
+            c = bisect.bisect_left(core_starts, start)
+            if (c == len(core_starts) or core_starts[c] >= end) and not (near_named and numbers.any_in(start, end)):
+                continue  # only topic words: a candidate for a dropped subject alone, which needs both
         lo, hi = bisect.bisect_left(starts, start, 0, len(starts)), bisect.bisect_left(starts, end)
         sentence_hits = hits[lo:hi]
         # Hits never overlap (leftmost-longest), so only the last one can run past the sentence end.
@@ -152,7 +158,7 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
             context,
             numbers,
             repeats if start >= title_end else None,
-            dropped_subject=pro_drop and paragraph - named_paragraph <= _PRO_DROP_LINES,
+            dropped_subject=pro_drop and near_named,
         )
         if named:
             last_named = named
@@ -234,6 +240,7 @@ def _claim(
     topic_set: set[str] = set()
     moods: set[str] = set()
     subject_word = ""  # the pronoun or metric that stands for the subject ("同社", "股价")
+    other_subject = False  # a company of its own that no list names ("物流公司"): no dropped subject
     for h in hits:
         hit_kinds = h.kinds
         if not topic_kind and "topic" in hit_kinds:
@@ -251,6 +258,8 @@ def _claim(
             subject = _implicit_subject(h, norm, start)
             if subject:
                 subject_word = h.text
+            elif h.text in _COMPOUND_HEADS:
+                other_subject = True  # "物流公司的运费": the sentence has a subject, just not a listed one
         if "reference" in hit_kinds:
             subject = True
             subject_word = subject_word or h.text
@@ -281,7 +290,7 @@ def _claim(
     # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
     # document already about AI chips the sentence can still be a claim, with no entity.
     pro_drop = False  # the subject is the one the language dropped
-    if dropped_subject and not subject and not names and unlisted is None and context and topic_kind:
+    if dropped_subject and not (subject or names or other_subject) and unlisted is None and context and topic_kind:
         subject = pro_drop = numbers.any_in(start, end)
     unnamed = subject and not names and not context
     if names or not subject:
