@@ -480,8 +480,16 @@ _ASCII_WORD = re.compile(r"[A-Za-z]{2}")
 def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, info: dict) -> Quantity | None:
     """A number whose noun comes after a counter or a product code: 100万颗H20, 50,000 MI450 chips, 5万张."""
     value = _num(m.group("n1"), m.group("m1"), m.group("l1"))
-    if value is None or m.group("n2"):
+    if value is None:
         return None
+    high = None
+    if m.group("n2"):  # a range of counts: "33到34万颗" (the scale written once applies to both ends)
+        m2 = m.group("m2")
+        high = _num(m.group("n2"), m2, m.group("l2"))
+        if high is None:
+            return None
+        if m2 and not m.group("m1"):
+            value = _num(m.group("n1"), m2, m.group("l1")) or value
     pos = m.end()
     counter = pos < end and norm[pos] in info["counters"]
     if counter:
@@ -493,7 +501,7 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
         kind, noun = info["unit_words"][unit_match.group()]
         if kind == "count":
             text = original[m.start() : unit_match.end()].strip()
-            return Quantity(value=_plain(value), unit=noun, text=text)
+            return Quantity(value=_plain(value), unit=noun, text=text, value_max=_plain(high) if high else None)
         return None
     if not counter or info["counter_noun_re"] is None:
         return None
@@ -511,7 +519,7 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
     else:
         noun = _lookup_noun(info["counter_nouns"], after.group())
         text = original[m.start() : after.end()].strip()
-    return Quantity(value=_plain(value), unit=noun, text=text)
+    return Quantity(value=_plain(value), unit=noun, text=text, value_max=_plain(high) if high else None)
 
 
 def _lookup_noun(nouns: dict[str, str], written: str) -> str:

@@ -37,10 +37,13 @@ def _quantities(text: str, language: str) -> list[tuple[float, float | None, str
         ("约40万颗910B昇腾芯片", "zh", [(400000.0, None, "chips")]),
         ("orders for 910C chips", "en", []),  # a product code, not 910 billion chips
         ("a 70B parameters model", "en", [(7e10, None, "parameters")]),
+        ("今年出货量预计在18到20万颗之间", "zh", [(180000.0, 200000.0, None)]),  # no noun named: left out below
+        ("寒武纪今年出货量预计在18到20万颗芯片", "zh", [(180000.0, 200000.0, "chips")]),
+        ("明年生產約80萬顆裸晶", "zh", [(800000.0, None, "chips")]),
     ],
 )
 def test_quantity_shapes_of_real_pages(text: str, language: str, expected: list[tuple]) -> None:
-    assert _quantities(text, language) == expected
+    assert _quantities(text, language) == [q for q in expected if q[2] is not None]
 
 
 def test_a_headline_stating_a_fact_is_a_claim_and_its_copy_in_the_body_is_not() -> None:
@@ -111,3 +114,9 @@ def test_a_console_review_naming_its_nvidia_chip_has_no_claims() -> None:
     # the same chip talk in a business piece is a claim
     news = "輝達財報\n輝達遊戲業務營收年增15%,GPU出貨量創新高。\n"
     assert analyze(news).claims
+
+
+def test_taiwan_metric_words_take_the_company_in_context() -> None:
+    claims = _claims("美光財報\n美光公布財報。\n純益達21億美元,較去年同期大幅成長。\n")
+    profit = next(c for t, c in claims.items() if t.startswith("純益"))
+    assert profit.entities == ["Micron"] and profit.stance == "bullish"
