@@ -12,7 +12,7 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import is_relevant, judge
+from .scoring import FIGURE_UNITS, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
@@ -41,8 +41,6 @@ _GATE_KINDS_PRO_DROP = _GATE_KINDS | {"topic"}
 _PRO_DROP_LANGUAGES = frozenset({"zh", "ja"})
 # How many lines after the one naming an entity a subjectless sentence may still refer to it.
 _PRO_DROP_LINES = 2
-# A company's own figures: money and percentages (not multiples or counts, which a passing remark also has).
-_FIGURE_UNITS = frozenset({"USD", "CNY", "JPY", "TWD", "KRW", "HKD", "EUR", "%", "pp"})
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
 # "同社" after it refers to that company, which gives a claim with no entity.
 _UNLISTED = "\0unlisted"
@@ -328,7 +326,7 @@ def _claim(
     quantities = extract_quantities(norm, text, start, end, language=lang, index=numbers) if may_have_number else []
     if moods and not quantities:
         return None, first
-    if pro_drop and not any(q.unit in _FIGURE_UNITS for q in quantities):
+    if pro_drop and not any(q.unit in FIGURE_UNITS for q in quantities):
         return None, first  # a dropped subject is taken only for a money amount or a percentage
     # No number read and no cue: only a directional phrase ("up 5", "3%高") can still make it checkable.
     if not quantities and not cue_kind and not (may_have_number and vocab.directional.search(norm, start, end)):

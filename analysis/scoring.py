@@ -122,14 +122,30 @@ def judge(
     # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
     # but weaker ones; `why` names only what raised the score.
     asserted = _round4(max(0.0, min(1.0, score)))
+    figure = _company_figure(ordered or inherited, quantities, topics)
     if not (hedged or non_assertive):
-        return asserted >= MIN_CLAIM_SCORE, asserted, asserted >= NOTABLE_SCORE, why
+        return asserted >= MIN_CLAIM_SCORE, asserted, figure or asserted >= NOTABLE_SCORE, why
     if hedged:
         score *= _HEDGE_FACTOR
     if non_assertive:
         score *= _NON_ASSERTIVE_FACTOR
     score = _round4(max(0.0, min(1.0, score)))
-    return asserted >= MIN_CLAIM_SCORE, score, score >= NOTABLE_SCORE, why
+    return asserted >= MIN_CLAIM_SCORE, score, figure or score >= NOTABLE_SCORE, why
+
+
+def _company_figure(entities: list[str], quantities: list[Quantity], topics: list[str]) -> bool:
+    """A listed company's own money or percentage figure on a business topic (revenue, a share move, capex, an
+    export ban's cost): what an analyst wants to hear about even when the sentence says nothing more."""
+    return (
+        bool(entities) and any(q.unit in FIGURE_UNITS for q in quantities) and any(t in BUSINESS_TOPICS for t in topics)
+    )
+
+
+# A company's own figures: money and percentages (not multiples or counts, which a passing remark also has).
+FIGURE_UNITS = frozenset({"USD", "CNY", "JPY", "TWD", "KRW", "HKD", "EUR", "%", "pp"})
+BUSINESS_TOPICS = frozenset(
+    {"earnings", "market_move", "capex_orders", "export_controls", "valuation", "supply_chain", "pricing"}
+)
 
 
 # round(x, 4) goes through a correctly rounded decimal conversion, a measurable cost on every claim; scores are

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from chipwatch.analysis.engine import analyze
-from chipwatch.analysis.scoring import NOTABLE_SCORE
+from chipwatch.analysis.scoring import BUSINESS_TOPICS, FIGURE_UNITS, NOTABLE_SCORE
 
 DOCS = Path(__file__).parent / "eval" / "docs"
 
@@ -126,7 +126,10 @@ def test_why_names_only_what_is_in_the_claim(name):
     """Every `why` item points at something in the claim: its entities, quantities, topics or its text."""
     for claim in analyze((DOCS / f"{name}.txt").read_text(encoding="utf-8")).claims:
         assert 0.0 <= claim.score <= 1.0
-        assert claim.notable == (claim.score >= NOTABLE_SCORE)
+        # notable: a high score, or a listed company's money or percentage figure on a business topic
+        figure = bool(claim.entities) and any(q.unit in FIGURE_UNITS for q in claim.quantities)
+        company_figure = figure and any(t in BUSINESS_TOPICS for t in claim.topics)
+        assert claim.notable == (claim.score >= NOTABLE_SCORE or company_figure)
         assert claim.why, claim.text
         for item in claim.why:
             kind, _, rest = item.partition(" ")
