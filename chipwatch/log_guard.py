@@ -23,6 +23,9 @@ from urllib.parse import quote, quote_plus
 # parent logger does not see its children's records).
 _FAMILIES = ("apprise", "requests", "urllib3")
 _SHORT = 6  # a secret shorter than this is replaced only where it stands alone, not inside a longer word
+# Shorter parts are not credentials (a chat id `1`, a path `/x`, a default port dropped from the URL): replacing
+# `1` wherever it stands alone would garble every line (127.0.0.***). They are still masked where URLs are shown.
+_MIN_LENGTH = 4
 
 
 class _SecretFilter(logging.Filter):
@@ -35,7 +38,7 @@ class _SecretFilter(logging.Filter):
 
     def add(self, secrets: Iterable[str]) -> None:
         with self._lock:
-            fresh = {v for s in secrets if s for v in _variants(s)} - self._secrets
+            fresh = {v for s in secrets if len(s) >= _MIN_LENGTH for v in _variants(s)} - self._secrets
             if not fresh:
                 return
             self._secrets |= fresh
@@ -101,8 +104,8 @@ def install() -> None:
 
 
 def register(secrets: Iterable[str], basic_auth: tuple[str, str] | None = None) -> None:
-    """Mask these strings in every apprise / HTTP log record from now on; `basic_auth` (user, password) adds
-    the Authorization header value requests would build from them."""
+    """Mask these strings (those of 4 characters or more) in every apprise / HTTP log record from now on;
+    `basic_auth` (user, password) adds the Authorization header value requests would build from them."""
     install()
     found = list(secrets)
     if basic_auth is not None:

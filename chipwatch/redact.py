@@ -52,6 +52,8 @@ def mask_url(url: str) -> str:
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme.split("+", 1)[0] not in _SOURCE_SCHEMES:
         return mask_target(url) if scheme else "***"
+    if scheme.startswith("sqlite"):
+        return url.split("?", 1)[0]  # a file path, no credentials (urlunsplit would drop the slashes of `////`)
     try:
         parts = urlsplit(url)
         port = parts.port
