@@ -21,7 +21,7 @@ from chipwatch.alerts.notify import native_format, target_hash
 from chipwatch.alerts.schedule import digest_slot, quiet_until
 from chipwatch.alerts.targets import rule_urls
 from chipwatch.config import AlertRule, AlertSettings
-from chipwatch.redact import mask_url
+from chipwatch.redact import mask_target
 from chipwatch.storage import outbox
 from chipwatch.storage.claims import claims_by_ids
 from chipwatch.storage.db import Database
@@ -74,7 +74,7 @@ def queue_digests(db: Database, alerts: AlertSettings, now: datetime | None = No
                         "kind": "digest",
                         "digest_key": key,
                         "target_hash": target_hash(url),
-                        "target": mask_url(url),
+                        "target": mask_target(url),
                         "title": title,
                         "body": body,
                         "body_format": fmt,

@@ -14,7 +14,7 @@ from chipwatch.alerts.schedule import quiet_until
 from chipwatch.alerts.targets import rule_urls
 from chipwatch.alerts.throttle import Throttle
 from chipwatch.config import AlertRule, AlertSettings
-from chipwatch.redact import mask_url
+from chipwatch.redact import mask_target
 from chipwatch.storage import outbox
 from chipwatch.storage.claim_context import ClaimInContext
 from chipwatch.storage.claims import claims_awaiting_rules
@@ -56,7 +56,7 @@ def _alert_row(rule: AlertRule, claim: ClaimFacts, url: str, hold_until: datetim
         "claim_id": claim.id,
         "kind": "immediate",
         "target_hash": target_hash(url),
-        "target": mask_url(url),
+        "target": mask_target(url),
         "title": title,
         "body": body,
         "body_format": fmt,

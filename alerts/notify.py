@@ -9,7 +9,7 @@ from typing import Literal
 
 import apprise
 
-from chipwatch.redact import mask_url
+from chipwatch.redact import guard_logs, mask_target, scrub
 
 BodyFormat = Literal["text", "markdown", "html"]
 # Schemes whose payload apprise lets us extend with `:name=value` URL arguments.
@@ -24,6 +24,7 @@ def target_hash(url: str) -> str:
 @cache
 def native_format(url: str) -> BodyFormat:
     """The body format the target renders (email: html, slack: markdown, json: text); text if unknown."""
+    guard_logs(url)
     app = apprise.Apprise()
     if not app.add(url):
         return "text"
@@ -42,15 +43,17 @@ def send(url: str, title: str, body: str, body_format: BodyFormat = "text", dedu
     """Notify one target. Returns None when delivered, else a one-line reason (URL masked).
 
     Each target gets its own Apprise object: with several URLs apprise reports one result for
-    all of them (STACK-NOTES), and we need to know which one failed.
+    all of them (STACK-NOTES), and we need to know which one failed. The URL's secrets are registered with the
+    log guard first: apprise's DEBUG lines and urllib3's request lines would show them.
     """
+    guard_logs(url)
     app = apprise.Apprise()
     if not app.add(with_alert_id(url, dedup_key)):
-        return f"{mask_url(url)} is not a notification URL apprise understands"
+        return f"{mask_target(url)} is not a notification URL apprise understands"
     with apprise.LogCapture(level=logging.WARNING) as captured:
         ok = app.notify(title=title, body=body, body_format=apprise.NotifyFormat(body_format))
     if ok:
         return None
     lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
     reason = lines[-1] if lines else "delivery failed"
-    return reason.replace(url, mask_url(url))[:500]
+    return scrub(reason, url)[:500]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chipwatch.alerts.notify import send
 from chipwatch.config import AlertRule, AlertSettings
-from chipwatch.redact import mask_url
+from chipwatch.redact import mask_target
 
 
 def rule_urls(alerts: AlertSettings, rule: AlertRule) -> list[str]:
@@ -32,7 +32,7 @@ def test_targets(alerts: AlertSettings) -> list[tuple[str, str | None]]:
     names = {url: name for name, url in alerts.targets.items()}
     results: list[tuple[str, str | None]] = []
     for url in all_urls(alerts):
-        label = f"{names[url]} ({mask_url(url)})" if url in names else mask_url(url)
+        label = f"{names[url]} ({mask_target(url)})" if url in names else mask_target(url)
         body = "Test message from chipwatch: this target is configured and reachable. No action needed."
         results.append((label, send(url, "chipwatch test message", body)))
     return results

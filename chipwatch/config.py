@@ -37,25 +37,21 @@ def parse_duration(value: str | int | float) -> timedelta:
 def check_apprise_url(url: str, where: str) -> None:
     """Raise ValueError (masked URL, the fix) when apprise cannot build a notifier from `url`: an unknown
     scheme or a service URL missing its required parts would otherwise only fail at the first alert."""
-    import logging
-
     import apprise
 
-    from chipwatch.redact import mask_url
+    from chipwatch import log_guard
+    from chipwatch.redact import guard_logs, mask_target
 
-    # apprise logs the rejected URL in clear; secrets must not reach the logs, so it stays quiet here.
-    logger = logging.getLogger("apprise")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
-    try:
+    # apprise logs the URL it loads (or rejects) with header and payload values in clear: quiet while it reads
+    # this one, and from then on every apprise or HTTP log line has this URL's secrets masked.
+    with log_guard.silenced():
         ok = apprise.Apprise.instantiate(url) is not None
-    finally:
-        logger.setLevel(level)
     if not ok:
         raise ValueError(
-            f"{where} {mask_url(url)!r} is not a URL apprise can send to (unknown scheme, or a part the service "
+            f"{where} {mask_target(url)!r} is not a URL apprise can send to (unknown scheme, or a part the service "
             "needs is missing); see the apprise wiki for that service's URL form, e.g. json://host/path"
         )
+    guard_logs(url)
 
 
 class _Strict(BaseModel):

@@ -41,7 +41,7 @@ def test_alerts_test_list_and_retry(
     assert main(["alerts", "test", "--config", str(config)]) == 1  # the mail target is down
     out = capsys.readouterr().out
     assert f"hook (json://127.0.0.1:{hook.url.rsplit(':', 1)[1]}" in out and ": delivered" in out
-    assert "mail (mailto://watch:***@127.0.0.1" in out and "FAILED: " in out
+    assert "mail (mailto://watch:****@127.0.0.1" in out and "FAILED: " in out
     assert len(hook.received) == 1 and hook.received[0]["title"] == "chipwatch test message"
 
     settings = load_settings(config)
@@ -56,7 +56,7 @@ def test_alerts_test_list_and_retry(
 
     assert main(["alerts", "list", "--state", "dead", "--config", str(config)]) == 0
     listed = capsys.readouterr().out
-    assert "dead" in listed and "mailto://watch:***@127.0.0.1" in listed and listed.count("\n") == 1
+    assert "dead" in listed and "mailto://watch:****@127.0.0.1" in listed and listed.count("\n") == 1
     dead_id = int(listed.split()[0])
 
     assert main(["alerts", "list", "--json", "--config", str(config)]) == 0
