@@ -7,9 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from chipwatch.storage.schema_lock import DEFAULT_WAIT_S, SchemaLockTimeout, upgrade_transaction
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,8 +34,11 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
-    """Connect, bring the schema to the newest migration, and return a session factory."""
+def open_database(url: str, *, upgrade: bool = True, lock_wait_s: float = DEFAULT_WAIT_S) -> Database:
+    """Connect, bring the schema to the newest migration, and return a session factory.
+
+    `lock_wait_s`: how long to wait for another process's schema upgrade before giving up with a clear error.
+    """
     from chipwatch.redact import mask_url
 
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -41,7 +48,13 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         if upgrade:
-            upgrade_schema(engine)
+            upgrade_schema(engine, lock_wait_s=lock_wait_s)
+    except SchemaLockTimeout as exc:
+        engine.dispose()
+        raise DatabaseError(f"database {mask_url(url)} could not be upgraded: {exc}") from None
+    except DatabaseError:
+        engine.dispose()
+        raise
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -54,19 +67,25 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Run Alembic migrations to head on this engine (idempotent)."""
+def upgrade_schema(engine: Engine, *, lock_wait_s: float = DEFAULT_WAIT_S) -> None:
+    """Run Alembic migrations to head on this engine: idempotent, atomic, and one process at a time.
+
+    The upgrade runs in one transaction under a database-level lock (`schema_lock`), so processes that open a
+    fresh database together all succeed: the first creates the schema, the others find it at head.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
+        if _at_head(conn, cfg):
+            return  # the usual open: no lock taken, so a reader never waits for SQLite's write lock
         if sqlite:
             # SQLite's batch migrations rebuild a table (copy, drop, rename); with foreign keys on, dropping
             # `articles` while claims point at it fails. The pragma only takes effect outside a transaction.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.commit()
         try:
-            with conn.begin():
+            with upgrade_transaction(conn, wait_s=lock_wait_s):
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 if sqlite:
@@ -77,6 +96,15 @@ def upgrade_schema(engine: Engine) -> None:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+
+
+def _at_head(conn: Connection, cfg: Config) -> bool:
+    """Whether the schema is already at the newest migration (read without any lock; the upgrade re-checks)."""
+    try:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        conn.rollback()
+    return current == set(ScriptDirectory.from_config(cfg).get_heads())
 
 
 def _make_engine(url: str) -> Engine:

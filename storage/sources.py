@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Article, Source
 from chipwatch.storage.types import utcnow
+from chipwatch.storage.upsert import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,22 @@ def sync_sources(session: Session, specs: Iterable[SourceSpec]) -> dict[str, Sou
     `disabled` (their articles stay). Returns the configured rows by name."""
     specs = list(specs)
     existing = {s.name: s for s in session.scalars(select(Source))}
+    missing = [
+        {"name": s.name, "kind": s.kind, "url": s.url, "status": "ok", "failures": 0, "state": {}}
+        for s in specs
+        if s.name not in existing
+    ]
+    if missing:
+        # INSERT ... ON CONFLICT DO NOTHING: two processes starting on a fresh database both try to create the
+        # rows; the second must neither fail on the unique name nor make a second row. Then read them all back.
+        insert_ignore(session, Source, missing, ["name"])
+        existing = {s.name: s for s in session.scalars(select(Source))}
     out: dict[str, Source] = {}
     for spec in specs:
-        row = existing.get(spec.name)
-        if row is None:
-            row = Source(name=spec.name, kind=spec.kind, url=spec.url, status="ok", failures=0, state={})
-            session.add(row)
-        else:
-            if (row.kind, row.url) != (spec.kind, spec.url):
-                row.state = {}  # a new location starts without the old ETag
-            row.kind, row.url = spec.kind, spec.url
+        row = existing[spec.name]
+        if (row.kind, row.url) != (spec.kind, spec.url):
+            row.state = {}  # a new location starts without the old ETag
+        row.kind, row.url = spec.kind, spec.url
         if not spec.enabled:
             row.status = "disabled"
         elif row.status == "disabled":
