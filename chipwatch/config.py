@@ -314,7 +314,12 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = N
         if not file.is_file():
             raise ConfigError(f"config file {file} not found; pass --config with the path to your YAML file")
         try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+            loaded = _load_yaml(file.read_text(encoding="utf-8"))
+        except _TooDeep as exc:
+            raise ConfigError(
+                f"config file {file} nests lists or mappings more than {_MAX_YAML_DEPTH} levels deep at line "
+                f"{exc.line}; a chipwatch config needs only a few: remove the extra brackets or indentation"
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark else ""
@@ -358,8 +363,63 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
             target = target.setdefault(part, {})
             if not isinstance(target, dict):
                 raise ConfigError(f"environment variable {key} overrides {part!r}, which is not a mapping")
-        target[path[-1]] = yaml.safe_load(value) if value.strip() else value
+        target[path[-1]] = _env_value(key, value) if value.strip() else value
     return out
+
+
+def _env_value(key: str, value: str) -> Any:
+    """An override is read as YAML, so `30`, `true` and `[a, b]` arrive typed; the error names the variable
+    (never the value, which may be a password)."""
+    try:
+        return _load_yaml(value)
+    except _TooDeep:
+        raise ConfigError(
+            f"environment variable {key} nests lists or mappings more than {_MAX_YAML_DEPTH} levels deep; "
+            "give it a plain value or shallow YAML"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"environment variable {key} is not valid YAML{where}; quote the value "
+            "(e.g. '\"[text]\"') or write YAML flow syntax ([a, b], {k: v})"
+        ) from None
+
+
+# Far above what a chipwatch config uses (alerts.rules[].notify[] is the deepest, at four), far below where
+# PyYAML's recursive composer runs out of Python stack (a few hundred levels).
+_MAX_YAML_DEPTH = 64
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"nesting deeper than {_MAX_YAML_DEPTH} levels at line {line}")
+        self.line = line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that stops at a nesting depth: PyYAML composes nodes recursively, so a document nested
+    50,000 deep ended in a RecursionError traceback instead of an error that names the file."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= _MAX_YAML_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with the nesting limit."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 # Environment variables that configure the process, not the YAML file.

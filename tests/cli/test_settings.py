@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,49 @@ def test_the_shipped_example_config_is_valid() -> None:
     assert [src.kind for src in s.sources] == ["feed", "page", "sitemap", "directory"]
     assert s.database == f"sqlite:///{example.parent / 'chipwatch.db'}"
     assert [r.name for r in s.alerts.rules] == ["notable-claims", "export-controls-digest"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "database: " + "[" * 50_000 + "]" * 50_000 + "\n",  # flow style, 50,000 deep
+        "sources: " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n",
+        "".join("  " * i + "k:\n" for i in range(1_000)) + "  " * 1_000 + "v\n",  # block style, 1,000 deep
+    ],
+    ids=["flow-lists", "flow-mappings", "block-indented"],
+)
+def test_deeply_nested_yaml_is_a_config_error_naming_the_file(tmp_path: Path, body: str) -> None:
+    """PyYAML composes recursively: without a depth limit this was a RecursionError traceback, not exit 2."""
+    path = write(tmp_path, body)
+    done = subprocess.run(
+        [sys.executable, "-m", "chipwatch", "run", "--once", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    err = done.stderr.strip()
+    assert "Traceback" not in err and err.count("\n") == 0
+    assert f"config file {path} nests lists or mappings more than 64 levels deep at line" in err
+    assert "remove the extra brackets or indentation" in err
+
+
+def test_a_config_nested_as_deep_as_allowed_still_loads(tmp_path: Path) -> None:
+    """The limit only stops the absurd: 64 levels (far beyond any real config) parse, and validation speaks."""
+    with pytest.raises(ConfigError, match="'deep' is not known"):
+        load_settings(write(tmp_path, "deep: " + "[" * 63 + "]" * 63 + "\n"), environ={})
+    with pytest.raises(ConfigError, match="more than 64 levels deep at line 1"):
+        load_settings(write(tmp_path, "deep: " + "[" * 64 + "]" * 64 + "\n"), environ={})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("[unclosed s3cret", "environment variable CHIPWATCH_HTTP__TIMEOUT is not valid YAML at column"),
+        ("[" * 50_000 + "s3cret", "environment variable CHIPWATCH_HTTP__TIMEOUT nests lists or mappings more than 64"),
+    ],
+)
+def test_a_bad_environment_override_names_the_variable_not_the_value(tmp_path: Path, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD), environ={"CHIPWATCH_HTTP__TIMEOUT": value})
+    assert expected in str(err.value) and "s3cret" not in str(err.value)
