@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from chipwatch.cli.terminal import json_line, printable
 from chipwatch.config import Settings
 
 
@@ -13,7 +13,7 @@ def alerts_test(settings: Settings) -> int:
 
     results = test_targets(settings.alerts)
     for target, error in results:
-        print(f"{target}: {'delivered' if error is None else 'FAILED: ' + error}")
+        print(printable(f"{target}: {'delivered' if error is None else 'FAILED: ' + error}"))
     if not results:
         print("no alert targets configured (add `alerts:` with `notify:` URLs)")
     return 1 if any(e for _, e in results) else 0
@@ -31,12 +31,14 @@ def alerts_list(settings: Settings, state: str | None, as_json: bool, limit: int
         db.dispose()
     for row in rows:
         if as_json:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_line(row))
         else:
             err = f"  {row['last_error']}" if row["last_error"] else ""
             print(
-                f"{row['id']:>6} {row['state']:<8} {row['attempts']:>2}x {row['kind']:<9} "
-                f"{row['rule']:<20} {row['target']}  {row['title']}{err}"
+                printable(
+                    f"{row['id']:>6} {row['state']:<8} {row['attempts']:>2}x {row['kind']:<9} "
+                    f"{row['rule']:<20} {row['target']}  {row['title']}{err}"
+                )
             )
     if not rows and not as_json:
         print(f"no alerts{' in state ' + state if state else ''}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from chipwatch.analysis.model import DocumentAnalysis
+from chipwatch.cli.terminal import json_line, printable
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -54,20 +54,20 @@ def _read(item: str, config: str | None) -> tuple[bytes, str | None]:
 
 def _emit(source: str, analysis: DocumentAnalysis, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(analysis.to_json(source), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(analysis.to_json(source)) + "\n")
         return
-    print(f"== {source}  [{analysis.language}] {analysis.title or ''}")
-    print(f"   entities: {', '.join(analysis.entities) or '-'}")
+    print(printable(f"== {source}  [{analysis.language}] {analysis.title or ''}"))
+    print(printable(f"   entities: {', '.join(analysis.entities) or '-'}"))
     for claim in analysis.claims:
         mark = "*" if claim.notable else " "
-        print(f" {mark} {claim.score:.2f} {claim.stance:<8} {claim.text}")
-        print(f"          why: {'; '.join(claim.why)}")
+        print(printable(f" {mark} {claim.score:.2f} {claim.stance:<8} {claim.text}"))
+        print(printable(f"          why: {'; '.join(claim.why)}"))
     if not analysis.claims:
         print("   no claims")
 
 
 def _emit_error(source: str, exc: Exception, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps({"source": source, "error": str(exc)}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line({"source": source, "error": str(exc)}) + "\n")
     else:
-        print(f"== {source}\n   error: {exc}", file=sys.stderr)
+        print(printable(f"== {source}\n   error: {exc}"), file=sys.stderr)

@@ -17,6 +17,7 @@ import yaml
 from platformdirs import user_data_dir
 
 from chipwatch.cli.loopback import alert_receiver, load_sample_articles, sample_site
+from chipwatch.cli.terminal import printable
 
 
 def run_demo(*, data_dir: str | None = None, reset: bool = False, use_prefect: bool = True) -> int:
@@ -116,18 +117,18 @@ def _print_summary(summary: dict[str, Any], config: Path, received: list[dict[st
     print("\n== Sources polled")
     for p in summary["polls"]:
         status = f"error: {p['error']}" if p.get("error") else "ok"
-        print(f"  {p['source']:<12} {p['listed']:>3} listed, {len(p['new']):>3} new   {status}")
+        print(printable(f"  {p['source']:<12} {p['listed']:>3} listed, {len(p['new']):>3} new   {status}"))
     print(f"\n== Articles stored: {len(stored)} new ({total} in the database)")
     for art in stored:
         state = art.status if art.status != "processed" else art.language
-        print(f"  [{state}] {art.title or art.url}")
+        print(printable(f"  [{state}] {art.title or art.url}"))
     for err in summary["processing"]["errors"]:
-        print(f"  failed: {err}")
+        print(printable(f"  failed: {err}"))
     print(f"\n== Claims found: {len(claims)} ({sum(1 for c in claims if c.claim.notable)} notable)")
     for item in sorted(claims, key=lambda i: -i.claim.score)[:15]:
         c = item.claim
         text = c.text if len(c.text) <= 90 else c.text[:87] + "..."
-        print(f"  {'*' if c.notable else ' '} {c.score:.2f} {c.stance:<8} [{', '.join(c.entities)}] {text}")
+        print(printable(f"  {'*' if c.notable else ' '} {c.score:.2f} {c.stance:<8} [{', '.join(c.entities)}] {text}"))
     if len(claims) > 15:
         print(f"  ... and {len(claims) - 15} more (chipwatch export claims --config {config} --format jsonl)")
     deliveries = summary["deliveries"]
@@ -137,7 +138,7 @@ def _print_summary(summary: dict[str, Any], config: Path, received: list[dict[st
     )
     for d in deliveries[:10]:
         outcome = "sent  " if not d["error"] else f"FAILED ({d['error']})"
-        print(f"  {outcome} {d['title']}")
+        print(printable(f"  {outcome} {d['title']}"))
     if len(deliveries) > 10:
         print(f"  ... and {len(deliveries) - 10} more (chipwatch export alerts --config {config} --format jsonl)")
     if not new_ids and not deliveries:

@@ -4,7 +4,6 @@ starts without Prefect or the database layer."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -160,6 +159,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             return alerts_cmd.alerts_retry(settings, args.ids, args.dead)
         return alerts_cmd.alerts_test(settings)
+    from chipwatch.cli.terminal import json_line, printable
+
     db = open_database(settings.database)
     try:
         if args.verb == "export":
@@ -167,7 +168,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             with db.session() as session:
                 for row in export_rows(session, args.kind):
-                    sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    sys.stdout.write(json_line(row) + "\n")
             return 0
         if args.verb == "sources":
             from chipwatch.pipeline.cycle import prepare_sources
@@ -178,10 +179,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                 rows = source_summaries(session)
             for row in rows:
                 if args.json:
-                    print(json.dumps(row, ensure_ascii=False))
+                    print(json_line(row))
                 else:
                     err = f"  {row['last_error']}" if row["last_error"] else ""
-                    print(f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles{err}")
+                    line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles{err}"
+                    print(printable(line))
             return 0
     finally:
         db.dispose()
