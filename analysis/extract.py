@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import trafilatura
+from lxml import etree
+from trafilatura.utils import decode_file, load_html
 
 from chipwatch.analysis.decode import decode_text
+from chipwatch.analysis.deep_html import PARSER_DEPTH, flatten_deep_html, may_be_too_deep
 
 # Fewer visible characters than this after extraction is page furniture (a menu, a footer), not an article.
 MIN_ARTICLE_CHARS = 20
@@ -51,8 +54,12 @@ def extract_document(data: bytes, content_type: str | None = None, url: str | No
 
 
 def _extract_html(data: bytes, url: str | None) -> Extracted:
+    page: bytes | str = data
+    if _too_deep_for_the_parser(data):
+        # libxml2 drops whatever sits below its depth limit; the flattened page keeps that text (deep_html.py).
+        page = flatten_deep_html(decode_file(data))
     doc = trafilatura.bare_extraction(
-        data,
+        page,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -70,3 +77,18 @@ def _extract_html(data: bytes, url: str | None) -> Extracted:
         except ValueError:
             published = None
     return Extracted(text=text.strip(), title=doc.title or None, published=published)
+
+
+def _too_deep_for_the_parser(data: bytes) -> bool:
+    """A cheap look at the tags first; only a page that may be deep is parsed to find out."""
+    # UTF-16/32 (NUL bytes between the letters): the tag scan needs ASCII-compatible bytes.
+    scan = decode_file(data).encode("utf-8") if b"\x00" in data[:1024] else data
+    if not may_be_too_deep(scan):
+        return False
+    tree = load_html(data)
+    return tree is not None and bool(_REACHES_PARSER_DEPTH(tree))
+
+
+# True when the parsed tree has an element PARSER_DEPTH levels down: one step per level, each over the
+# elements of that level only, so it costs one pass over the tree at most.
+_REACHES_PARSER_DEPTH = etree.XPath("boolean(" + "/*" * PARSER_DEPTH + ")")
