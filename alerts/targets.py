@@ -28,11 +28,15 @@ def all_urls(alerts: AlertSettings) -> list[str]:
 
 
 def test_targets(alerts: AlertSettings) -> list[tuple[str, str | None]]:
-    """(masked target, None if delivered else the reason), each distinct URL once, named targets included."""
-    names = {target.url: name for name, target in alerts.targets.items()}
+    """(masked target, None if delivered else the reason), each distinct URL once, named targets included;
+    each sent with the timeouts its alerts get."""
+    names: dict[str, str] = {}
+    for name, target in alerts.targets.items():
+        names.setdefault(target.url, name)
     results: list[tuple[str, str | None]] = []
     for url in all_urls(alerts):
         label = f"{names[url]} ({mask_target(url)})" if url in names else mask_target(url)
         body = "Test message from chipwatch: this target is configured and reachable. No action needed."
-        results.append((label, send(url, "chipwatch test message", body)))
+        failure = send(url, "chipwatch test message", body, timeouts=alerts.timeouts_for(url))
+        results.append((label, None if failure is None else failure.reason))
     return results
