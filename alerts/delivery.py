@@ -7,12 +7,17 @@ within the target's timeout, or the connection closed first (the target may have
 same backoff but never sooner than the lease); `dead` after max_attempts. A batch claims no more rows than can
 be sent one after the other, each waiting its longest, before the lease ends.
 
+A crash before the send leaves the row `sending`; after the lease it is taken again and sent once: no loss.
+A crash after the outcome is recorded leaves nothing to do: no repeat.
+
 The repeat window, exactly: an alert reaches a target more than once only when chipwatch cannot know that the
 target has it, in two cases.
 - `unknown`: the target took longer than its timeout to answer (or dropped the connection). The next attempt
-  starts no sooner than the lease after this one ended; at most max_attempts posts in all.
+  starts max(backoff, lease) after this one ended: with the defaults 5, 5, 5, 5, 8, 16 and 32 min, so at most
+  max_attempts (8) posts over about 76 min, after which the row is `dead`.
 - A crash (or a lost database) after the target accepted and before the `sent` commit. The row is taken again
-  once its lease has run out, so again no sooner than the lease after the lost attempt began.
+  once its lease has run out, `lease` after it was claimed (a batch is sized so every send in it ends before).
+A `failed` row is retried on the plain backoff: the target refused the connection or answered with an error.
 Every post of an alert carries the same key, so a receiver can drop the repeat: `Alert-Id: ...` in the body,
 and for json/form/xml targets the payload field `alert_id` and the headers `Idempotency-Key` and
 `X-Chipwatch-Alert` (alerts/notify.py).

@@ -26,7 +26,7 @@ import apprise
 import pytest
 from sqlalchemy import select
 
-from chipwatch.alerts.delivery import deliver_due
+from chipwatch.alerts.delivery import deliver_due, next_try
 from chipwatch.alerts.enqueue import enqueue_alerts
 from chipwatch.alerts.notify import delivery_url, send
 from chipwatch.alerts.targets import test_targets as check_targets
@@ -217,6 +217,17 @@ def test_a_target_that_never_answers_in_time_gets_at_most_max_attempts_posts_a_l
     assert deliver_due(db, cfg, now=t).dead == 1
     assert deliver_due(db, cfg, now=t + timedelta(days=1)).deliveries == []
     assert list(slow.per_alert().values()) == [4]
+
+
+def test_the_documented_repeat_schedule_of_the_defaults() -> None:
+    # README and alerts/delivery.py: with the defaults an unanswered alert is tried again after 5, 5, 5, 5, 8,
+    # 16 and 32 min (max(backoff, lease)), 8 posts over 76 min at most; a refused one after 30 s, 1, 2, 4... min.
+    cfg = alerts_config("json://127.0.0.1:9/hook")
+    t = utcnow()
+    unknown = [(next_try(cfg, "notable", n, t, maybe_delivered=True) - t) / timedelta(minutes=1) for n in range(1, 8)]
+    failed = [(next_try(cfg, "notable", n, t) - t).total_seconds() for n in range(1, 8)]
+    assert unknown == [5, 5, 5, 5, 8, 16, 32] and sum(unknown) == 76 and cfg.max_attempts == 8
+    assert failed == [30, 60, 120, 240, 480, 960, 1920]
 
 
 def test_a_refused_connection_is_failed_and_retried_on_the_short_backoff(
