@@ -269,7 +269,7 @@ def test_concurrent_sends_keep_their_own_outcome_and_apprise_debug_lines_stay_in
     slow.delay = 1.4
     secret = "HeaderSecret42"
     apprise_logger, root, collect = logging.getLogger("apprise"), logging.getLogger(), Collect()
-    level_before, root_level = apprise_logger.level, root.level
+    level_before, filters_before, root_level = apprise_logger.level, list(apprise_logger.filters), root.level
     results: dict[str, Any] = {}
 
     def go(name: str, url: str) -> None:
@@ -294,7 +294,7 @@ def test_concurrent_sends_keep_their_own_outcome_and_apprise_debug_lines_stay_in
     logged = "\n".join(collect.lines)
     assert "A Connection error occurred" in logged  # apprise's warnings still reach the logs
     assert secret not in logged and "Socket Exception" not in logged
-    assert apprise_logger.level == level_before and not apprise_logger.filters
+    assert apprise_logger.level == level_before and apprise_logger.filters == filters_before  # all put back
 
 
 def test_the_timeout_and_key_go_only_into_the_url_of_one_send() -> None:
