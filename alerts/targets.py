@@ -13,7 +13,7 @@ def rule_urls(alerts: AlertSettings, rule: AlertRule) -> list[str]:
     name is defined)."""
     out: list[str] = []
     for entry in rule.notify:
-        url = entry if "://" in entry else alerts.targets[entry]
+        url = entry if "://" in entry else alerts.targets[entry].url
         if url not in out:
             out.append(url)
     return out
@@ -21,18 +21,22 @@ def rule_urls(alerts: AlertSettings, rule: AlertRule) -> list[str]:
 
 def all_urls(alerts: AlertSettings) -> list[str]:
     """Every distinct URL: named targets first, then those written in rules."""
-    out = list(dict.fromkeys(alerts.targets.values()))
+    out = list(dict.fromkeys(target.url for target in alerts.targets.values()))
     for rule in alerts.rules:
         out += [u for u in rule_urls(alerts, rule) if u not in out]
     return out
 
 
 def test_targets(alerts: AlertSettings) -> list[tuple[str, str | None]]:
-    """(masked target, None if delivered else the reason), each distinct URL once, named targets included."""
-    names = {url: name for name, url in alerts.targets.items()}
+    """(masked target, None if delivered else the reason), each distinct URL once, named targets included;
+    each sent with the timeouts its alerts get."""
+    names: dict[str, str] = {}
+    for name, target in alerts.targets.items():
+        names.setdefault(target.url, name)
     results: list[tuple[str, str | None]] = []
     for url in all_urls(alerts):
         label = f"{names[url]} ({mask_target(url)})" if url in names else mask_target(url)
         body = "Test message from chipwatch: this target is configured and reachable. No action needed."
-        results.append((label, send(url, "chipwatch test message", body)))
+        failure = send(url, "chipwatch test message", body, timeouts=alerts.timeouts_for(url))
+        results.append((label, None if failure is None else failure.reason))
     return results

@@ -9,12 +9,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -210,16 +219,61 @@ class AlertRule(_Strict):
         return _check_zone(value)
 
 
+# apprise's longest default connect timeout (email: 15 s; HTTP services: 4 s), assumed when none is configured.
+APPRISE_CONNECT_DEFAULT = timedelta(seconds=15)
+_URL_TIMEOUT = re.compile(r"[?&](rto|cto)=([0-9.]+)(?=&|#|$)")
+
+
+def _positive(value: Any, allow_none: bool = False) -> timedelta | None:
+    if value is None and allow_none:
+        return None
+    duration = value if isinstance(value, timedelta) else parse_duration(value)
+    if duration <= timedelta(0):
+        raise ValueError(f"{value!r} must be longer than 0 s; write e.g. 30s")
+    return duration
+
+
+@dataclass(frozen=True)
+class DeliveryTimeouts:
+    """How long one delivery may wait, in seconds: `read` for the target's answer once the request is sent
+    (apprise `rto=`), `connect` to reach it (apprise `cto=`; None keeps apprise's own default)."""
+
+    read: float
+    connect: float | None = None
+
+    @property
+    def longest(self) -> float:
+        """The most one send can take: the answer's wait plus the connect (apprise's longest default if unset)."""
+        connect = APPRISE_CONNECT_DEFAULT.total_seconds() if self.connect is None else self.connect
+        return self.read + connect
+
+
+class AlertTarget(_Strict):
+    """A named target in its long form, `{url: ..., timeout: 90s}`: an apprise URL with its own timeouts."""
+
+    url: str = Field(repr=False)
+    timeout: timedelta | None = None  # the longest wait for the answer; alerts.timeout when unset
+    connect_timeout: timedelta | None = None  # alerts.connect_timeout when unset
+
+    @field_validator("timeout", "connect_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta | None:
+        return _positive(value, allow_none=True)
+
+
 class AlertSettings(_Strict):
     """The `alerts:` key: either a list of rules (the short form) or a mapping with named targets.
     Plain data: resolving a rule's targets is chipwatch.alerts.targets' job."""
 
-    targets: dict[str, str] = Field(default_factory=dict, repr=False)  # name -> apprise URL, defined once
+    # name -> apprise URL (or {url:, timeout:, connect_timeout:}), defined once
+    targets: dict[str, AlertTarget] = Field(default_factory=dict, repr=False)
     rules: list[AlertRule] = Field(default_factory=list)
     max_attempts: int = Field(default=8, ge=1)  # after this many failed attempts an alert is `dead`
     retry_first: timedelta = timedelta(seconds=30)
     retry_cap: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=5)  # a `sending` row older than this was abandoned by a crash
+    timeout: timedelta = timedelta(seconds=30)  # the longest wait for a target's answer (apprise `rto=`)
+    connect_timeout: timedelta | None = None  # apprise `cto=`; unset: apprise's own (4 s HTTP, 15 s email)
 
     @model_validator(mode="before")
     @classmethod
@@ -231,13 +285,36 @@ class AlertSettings(_Strict):
     def _duration(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)
 
+    @field_validator("timeout", "connect_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any, info: ValidationInfo) -> timedelta | None:
+        return _positive(value, allow_none=info.field_name == "connect_timeout")
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _long_or_short(cls, value: Any) -> Any:
+        """`name: URL` is the short form of `name: {url: URL}`."""
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for name, entry in value.items():
+            if isinstance(entry, str):
+                entry = {"url": entry}
+            elif not isinstance(entry, dict):
+                raise ValueError(
+                    f"target {name!r} must be an apprise URL or a mapping such as "
+                    "{url: 'json://host/hook', timeout: 60s}"
+                )
+            out[name] = entry
+        return out
+
     @field_validator("targets")
     @classmethod
-    def _target_urls(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, url in value.items():
-            if "://" not in url:
+    def _target_urls(cls, value: dict[str, AlertTarget]) -> dict[str, AlertTarget]:
+        for name, target in value.items():
+            if "://" not in target.url:
                 raise ValueError(f"target {name!r} is not an apprise URL; write e.g. json://host/path or mailto://...")
-            check_apprise_url(url, f"target {name!r}:")
+            check_apprise_url(target.url, f"target {name!r}:")
         return value
 
     @model_validator(mode="after")
@@ -252,7 +329,64 @@ class AlertSettings(_Strict):
                         f"rule {rule.name!r} notifies {entry!r}, which is neither an apprise URL "
                         "nor a name under alerts.targets; define it there or write the URL"
                     )
+        self._check_timeouts()
         return self
+
+    def timeouts_for(self, url: str) -> DeliveryTimeouts:
+        """The timeouts a delivery to `url` uses: `rto=`/`cto=` written in the URL, else the named target's
+        own `timeout`/`connect_timeout`, else `alerts.timeout`/`alerts.connect_timeout`."""
+        read, connect = self.timeout, self.connect_timeout
+        for target in self.targets.values():
+            if target.url == url:
+                read, connect = target.timeout or read, target.connect_timeout or connect
+                break
+        in_url = {key: float(value) for key, value in _URL_TIMEOUT.findall(url) if _is_number(value)}
+        return DeliveryTimeouts(
+            read=in_url.get("rto", read.total_seconds()),
+            connect=in_url.get("cto", _seconds(connect)),
+        )
+
+    def _check_timeouts(self) -> None:
+        """Each send must end inside its lease: a row still being sent when the lease runs out is taken
+        again by another worker, and the alert goes out twice."""
+        by_url: dict[str, str] = {}
+        for name, target in self.targets.items():
+            other = by_url.setdefault(target.url, name)
+            if other != name and (target.timeout, target.connect_timeout) != (
+                self.targets[other].timeout,
+                self.targets[other].connect_timeout,
+            ):
+                raise ValueError(
+                    f"targets {other!r} and {name!r} have the same URL but different timeouts; keep one of them"
+                )
+        urls = {t.url: f"target {n!r}" for n, t in reversed(self.targets.items())}
+        for rule in self.rules:
+            for entry in rule.notify:
+                if "://" in entry:
+                    urls.setdefault(entry, f"a URL of rule {rule.name!r}")
+        lease = self.lease.total_seconds()
+        default = DeliveryTimeouts(self.timeout.total_seconds(), _seconds(self.connect_timeout))
+        for where, t in [("alerts.timeout", default)] + [(w, self.timeouts_for(u)) for u, w in urls.items()]:
+            if t.longest >= lease:
+                connect = "apprise's up to 15" if t.connect is None else f"{t.connect:g}"
+                raise ValueError(
+                    f"{where} may wait {t.read:g} s for an answer plus {connect} s to connect, which is not "
+                    f"shorter than alerts.lease ({lease:g} s): a delivery still waiting when its lease ends is "
+                    "taken again and sent twice; lower the timeout (alerts.timeout, the target's `timeout:`, or "
+                    "`rto=` in its URL) or raise alerts.lease"
+                )
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 class HttpSettings(_Strict):

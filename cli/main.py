@@ -13,7 +13,7 @@ EXIT_CONFIG = 2  # bad config or arguments
 EXIT_UNAVAILABLE = 3  # the run cannot proceed: database unreachable
 # storage.models.ALERT_STATES, written out so that parsing arguments does not import SQLAlchemy (a test holds
 # the two equal).
-ALERT_STATE_NAMES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+ALERT_STATE_NAMES = ("pending", "sending", "sent", "failed", "unknown", "dead", "cancelled")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,4 +42,5 @@ def summary_line(report) -> str:  # type: ignore[no-untyped-def]
         f"{report.processing.processed} processed ({report.processing.failed} failed), "
         f"{len(report.processing.new_claim_ids)} new claims, {report.alerts_queued} alerts queued, "
         f"{report.delivery.sent} sent, {report.delivery.failed} failed"
+        + (f" ({report.delivery.unknown} sent without an answer in time)" if report.delivery.unknown else "")
     )

@@ -52,7 +52,9 @@ def api_sources(session: Session = Depends(get_session)) -> dict[str, Any]:
 
 @router.get("/alerts", summary="Alerts newest first, with counts per state")
 def api_alerts(
-    state: str | None = Query(None, description="pending, sent, failed, dead or cancelled"),
+    state: str | None = Query(
+        None, description="pending, sent, failed, unknown (sent, no answer in time), dead or cancelled"
+    ),
     limit: int = Query(100, ge=1, le=500),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     session: Session = Depends(get_session),

@@ -63,7 +63,7 @@ def poll_summary(outcome: PollOutcome) -> dict[str, Any]:
 
 def delivery_summary(report: DeliveryReport) -> list[dict[str, Any]]:
     return [
-        {"id": d.alert_id, "rule": d.rule, "target": d.target, "title": d.title, "error": d.error}
+        {"id": d.alert_id, "rule": d.rule, "target": d.target, "title": d.title, "error": d.error, "state": d.state}
         for d in report.deliveries
     ]
 

@@ -163,7 +163,7 @@ class ClaimSearch(Base):
 
 
 # The states of an outbox row, in the order an alert goes through them (cancelled: its claim was withdrawn).
-ALERT_STATES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+ALERT_STATES = ("pending", "sending", "sent", "failed", "unknown", "dead", "cancelled")
 
 
 class Alert(Base):
@@ -184,7 +184,8 @@ class Alert(Base):
     target: Mapped[str] = mapped_column(Text)  # masked, for display
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    # pending -> sending -> sent, or -> failed (retried) -> ... -> dead after max_attempts;
+    # pending -> sending -> sent, or -> failed (not delivered, retried) or unknown (sent, no answer: retried no
+    # sooner than the lease) -> ... -> dead after max_attempts;
     # -> cancelled when its claim is withdrawn before the alert went out (back to pending if it returns)
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,4 @@
-"""Alert outbox rows: enqueued once per dedup key, claimed under a lease, then marked sent/failed/dead.
+"""Alert outbox rows: enqueued once per dedup key, claimed under a lease, then marked sent/failed/unknown/dead.
 
 Claiming is the one concurrency point: on PostgreSQL the due rows are picked with FOR UPDATE SKIP LOCKED,
 on SQLite the same single UPDATE runs under SQLite's write lock; either way a row is handed to one worker.
@@ -19,6 +19,8 @@ from chipwatch.storage.upsert import insert_ignore
 
 CANCELLED = "cancelled"  # never delivered: its claim was withdrawn (see storage.withdrawals)
 CANCEL_REASON = "not sent: its claim was withdrawn (the article no longer says it)"
+UNKNOWN = "unknown"  # sent, but no answer came (a read timeout, a dropped connection): the target may have it
+WAITING = ("pending", "failed", UNKNOWN)  # states a row waits in until it is due (again)
 
 
 def enqueue(
@@ -40,7 +42,7 @@ def enqueue(
 
 def _due(now: datetime) -> Any:
     waiting = and_(
-        Alert.state.in_(("pending", "failed")),
+        Alert.state.in_(WAITING),
         or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now),
     )
     abandoned = and_(Alert.state == "sending", Alert.lease_until <= now)  # its sender crashed
@@ -115,17 +117,22 @@ def finish(
     retry_at: datetime | None,
     max_attempts: int,
     now: datetime | None = None,
+    maybe_delivered: bool = False,
 ) -> str | None:
     """Record one attempt's outcome on a row this worker holds; returns the new state, or None when the
-    lease was lost (another worker took the row after it expired, and records its own outcome)."""
-    # One conditional UPDATE: it only touches a row this worker still holds, and decides failed/dead in SQL.
+    lease was lost (another worker took the row after it expired, and records its own outcome).
+
+    A failure is `unknown` when the request may have reached the target (`maybe_delivered`), else `failed`;
+    either becomes `dead` once the row has used `max_attempts`.
+    """
+    # One conditional UPDATE: it only touches a row this worker still holds, and decides the state in SQL.
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None}
     if error is None:
         values |= {"state": "sent", "sent_at": now or utcnow(), "last_error": None, "next_attempt_at": None}
     else:
         out_of_attempts = Alert.attempts >= max_attempts
         values |= {
-            "state": case((out_of_attempts, "dead"), else_="failed"),
+            "state": case((out_of_attempts, "dead"), else_=UNKNOWN if maybe_delivered else "failed"),
             "last_error": error[:2000],
             "next_attempt_at": case((out_of_attempts, None), else_=literal(retry_at, UTCDateTime())),
         }

@@ -20,9 +20,10 @@ from chipwatch.storage.models import Alert, Claim
 from chipwatch.storage.outbox import CANCEL_REASON, CANCELLED
 from chipwatch.storage.types import utcnow
 
-# Outbox states of an alert that has not been delivered and would still be (retried) if left alone.
-# A dead row is left as it is (its error is the useful part); if someone requeues it, delivery cancels it.
-UNSENT = ("pending", "failed")
+# Outbox states of an alert that has not been delivered (or, `unknown`, may not have been) and would still be
+# (retried) if left alone. A dead row is left as it is (its error is the useful part); if someone requeues it,
+# delivery cancels it.
+UNSENT = ("pending", "failed", "unknown")
 
 
 @dataclass

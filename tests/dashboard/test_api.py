@@ -129,7 +129,7 @@ def test_sources_mask_secrets(client: TestClient) -> None:
 
 def test_alerts_with_counts_and_state_filter(client: TestClient, corpus: Corpus) -> None:
     body = client.get("/api/alerts").json()
-    assert body["counts"] == {"pending": 1, "sent": 1, "failed": 1, "dead": 0, "cancelled": 0}
+    assert body["counts"] == {"pending": 1, "sent": 1, "failed": 1, "unknown": 0, "dead": 0, "cancelled": 0}
     assert [a["id"] for a in body["items"]] == sorted(corpus.alerts.values(), reverse=True)
     failed = client.get("/api/alerts", params={"state": "failed"}).json()["items"]
     assert [a["id"] for a in failed] == [corpus.alerts["failed"]] and failed[0]["last_error"] == "HTTP 500"

@@ -95,6 +95,7 @@ def test_alert_retry_needs_post_and_the_csrf_token(client: TestClient, corpus: C
         "pending": 2,
         "sent": 1,
         "failed": 0,
+        "unknown": 0,
         "dead": 0,
         "cancelled": 0,
     }
