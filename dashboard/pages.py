@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from chipwatch.dashboard.charts import daily_stance_chart
 from chipwatch.dashboard.deps import get_session
 from chipwatch.dashboard.highlight import segments
-from chipwatch.dashboard.links import safe_href
+from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
 from chipwatch.dashboard.serialize import source_dict
 from chipwatch.redact import mask_url
@@ -23,6 +23,7 @@ from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
     STANCES,
     alert_counts,
+    alert_state,
     article_with_claims,
     entity_daily_counts,
     list_alerts,
@@ -163,9 +164,15 @@ async def retry_alert(request: Request, alert_id: int) -> Response:
     if refused:
         return _render(request, "error.html", status=403, message=refused)
     with request.app.state.db.session() as session, session.begin():
-        done = requeue(session, [alert_id])
+        state = alert_state(session, alert_id)
+        done = requeue(session, [alert_id]) if state is not None else []
+    if state is None:
+        return _render(request, "error.html", status=404, message=f"alert {alert_id} not found")
     if not done:
         return _render(
-            request, "error.html", status=409, message=f"alert {alert_id} is not failed or dead; nothing to retry"
+            request,
+            "error.html",
+            status=409,
+            message=f"alert {alert_id} is {state}, not failed or dead; nothing to retry",
         )
-    return RedirectResponse(f"/alerts?done={alert_id}", status_code=303)
+    return RedirectResponse(same_site_path("/alerts", [("done", str(alert_id))]), status_code=303)
