@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from chipwatch.dashboard.errors import nul_check, validation_error
+from chipwatch.dashboard.feed_keys import FeedKeys
 from chipwatch.dashboard.host_guard import host_check
 from chipwatch.dashboard.pickers import PickerCache
 from chipwatch.dashboard.security import Check, CsrfGuard, guard_middleware, token_check
@@ -26,8 +27,8 @@ def create_app(
     picker_ttl: float = 60.0,
     allowed_hosts: Collection[str] | None = None,
 ) -> FastAPI:
-    """Build the app. `token`: when set, every page and API call must present it (see security.py).
-    `allowed_hosts`: when set, the only Host
+    """Build the app. `token`: when set, every page and API call must present it (see security.py), and each
+    feed also opens with its own read-only key (feed_keys.py). `allowed_hosts`: when set, the only Host
     header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
     `picker_ttl`: seconds the filter form's entity/topic/source choices are cached."""
     from chipwatch.dashboard import api, feeds, pages
@@ -44,11 +45,13 @@ def create_app(
     app.state.page_size = page_size
     app.state.csrf = CsrfGuard()
     app.state.pickers = PickerCache(ttl=picker_ttl)
+    app.state.feed_keys = None
     checks: list[Check] = []  # in this order: a rebinding page learns nothing, not even "token required"
     if allowed_hosts is not None:
         checks.append(host_check(frozenset(h.lower() for h in allowed_hosts)))
     if token is not None:
-        checks.append(token_check(token))
+        app.state.feed_keys = FeedKeys(token)
+        checks.append(token_check(token, app.state.feed_keys))
     checks.append(nul_check)
     app.middleware("http")(guard_middleware(checks))
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from chipwatch.dashboard.charts import daily_stance_chart
 from chipwatch.dashboard.deps import get_session
+from chipwatch.dashboard.feed_keys import KEY_PARAM
 from chipwatch.dashboard.highlight import segments
 from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
@@ -71,6 +72,13 @@ def _link(path: str, params: dict[str, str]) -> str:
     return path + ("?" + urlencode(params) if params else "")
 
 
+def _feed_link(request: Request, path: str, params: dict[str, str]) -> str:
+    """A feed's link; with a token set it carries the feed's read-only key, so it can be copied into a reader."""
+    keys = request.app.state.feed_keys
+    key = keys.key_for(path) if keys is not None else None
+    return _link(path, {**params, KEY_PARAM: key} if key else params)
+
+
 @router.get("/", response_class=HTMLResponse)
 def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
@@ -87,8 +95,8 @@ def claims_page(
         next_link=None,
         prev_link=None,
         error=None,
-        csv_link=_link("/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
-        atom_link=_link("/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
+        csv_link=_feed_link(request, "/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
+        atom_link=_feed_link(request, "/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
         first_link=_link("/", filters) if "cursor" in raw else None,
     )
     try:

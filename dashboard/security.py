@@ -1,12 +1,14 @@
 """Request checks (loopback Host, access token, unusable text), CSRF guard and response headers.
 
-Off loopback, every page and API call needs the token: `Authorization: Bearer TOKEN`, or once
-`?token=TOKEN` in the browser, which is swapped for an HttpOnly same-site cookie and dropped from the
-address bar. /healthz stays open so probes need no secret; it reveals only "ok".
+Off loopback, every page and API call needs the token: `Authorization: Bearer TOKEN` (or the token as the
+password of HTTP Basic auth), or once `?token=TOKEN` in the browser, which is swapped for an HttpOnly
+same-site cookie and dropped from the address bar. A feed reader uses its feed's read-only key instead
+(feed_keys.py). /healthz stays open so probes need no secret; it reveals only "ok".
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,6 +18,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from chipwatch.dashboard.errors import error_response
+from chipwatch.dashboard.feed_keys import KEY_PARAM, FeedKeys
 from chipwatch.dashboard.links import same_site_path
 
 TOKEN_COOKIE = "chipwatch_token"
@@ -59,8 +62,8 @@ def guard_middleware(checks: Sequence[Check]) -> Middleware:
     return guard
 
 
-def token_check(token: str) -> Check:
-    """A request check admitting only holders of the token."""
+def token_check(token: str, feed_keys: FeedKeys) -> Check:
+    """A request check admitting only holders of the token, or of a feed's key for reading that feed."""
 
     def check(request: Request) -> Response | None:
         if request.url.path in OPEN_PATHS:
@@ -71,14 +74,42 @@ def token_check(token: str) -> Check:
             response = RedirectResponse(same_site_path(request.url.path, rest), status_code=303)
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
             return response
-        auth = request.headers.get("authorization", "")
-        bearer = auth[7:] if auth.lower().startswith("bearer ") else None
-        if _same(bearer, token) or _same(request.cookies.get(TOKEN_COOKIE), token):
+        bearer, basic = _credentials(request)
+        if any(_same(given, token) for given in (bearer, basic, request.cookies.get(TOKEN_COOKIE))):
             return None
-        message = "access token required: send `Authorization: Bearer TOKEN` or open the page once with ?token=TOKEN"
-        return error_response(request, 401, message, {"WWW-Authenticate": "Bearer"})
+        if feed_keys.admits(request.method, request.url.path, (request.query_params.get(KEY_PARAM), basic)):
+            return None
+        return _denied(request)
 
     return check
+
+
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    """(bearer token, HTTP Basic password) from the Authorization header; None where absent or malformed."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip(), None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 once decoded
+            return None, None
+        _user, colon, password = decoded.partition(":")
+        return None, password if colon else None
+    return None, None
+
+
+def _denied(request: Request) -> Response:
+    message = "access token required: send `Authorization: Bearer TOKEN` or open the page once with ?token=TOKEN"
+    challenge = "Bearer"
+    if request.url.path.startswith(("/feeds/", "/export/")):
+        message += (
+            "; a feed reader uses the feed's read-only key: the Atom and CSV links on the claims page carry it "
+            "(?key=...), or send it as the HTTP Basic password"
+        )
+        challenge = 'Bearer, Basic realm="chipwatch feeds"'
+    return error_response(request, 401, message, {"WWW-Authenticate": challenge})
 
 
 class CsrfGuard:
