@@ -1,7 +1,9 @@
 """`chipwatch serve`: the dashboard, JSON API and Atom feed under uvicorn.
 
-Loopback by default. Any other address serves data to the network, so it needs an access token
-(`dashboard: {token: ...}` in the config, or CHIPWATCH_TOKEN) and refuses to start without one.
+Loopback by default, answering only requests addressed to its own names (127.0.0.1, localhost, [::1] and
+--host, with the port): a page elsewhere that rebinds its DNS name to 127.0.0.1 gets a 400. Any other address
+serves data to the network, so it needs an access token (`dashboard: {token: ...}` in the config, or
+CHIPWATCH_TOKEN) and refuses to start without one.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     from chipwatch.dashboard import create_app
+    from chipwatch.dashboard.host_guard import loopback_names
+    from chipwatch.hosts import is_loopback
     from chipwatch.redact import mask_url
     from chipwatch.storage.db import open_database
 
@@ -61,7 +65,8 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     check_port_free(host, port)
     db = open_database(settings.database)
     try:
-        app = create_app(db, token=token, page_size=settings.dashboard.page_size)
+        names = loopback_names(host, port) if is_loopback(host) else None
+        app = create_app(db, token=token, page_size=settings.dashboard.page_size, allowed_hosts=names)
         shown = f"[{host}]" if ":" in host else host
         print(
             f"chipwatch: serving {mask_url(settings.database)} on http://{shown}:{port}/"

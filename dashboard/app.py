@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
+from chipwatch.dashboard.errors import nul_check, validation_error
+from chipwatch.dashboard.feed_keys import FeedKeys
+from chipwatch.dashboard.host_guard import host_check
 from chipwatch.dashboard.pickers import PickerCache
-from chipwatch.dashboard.security import CsrfGuard, token_middleware
+from chipwatch.dashboard.security import Check, CsrfGuard, guard_middleware, token_check
 from chipwatch.storage.db import Database
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(db: Database, *, token: str | None = None, page_size: int = 50, picker_ttl: float = 60.0) -> FastAPI:
-    """Build the app. `token`: when set, every page and API call must present it (see security.py).
+def create_app(
+    db: Database,
+    *,
+    token: str | None = None,
+    page_size: int = 50,
+    picker_ttl: float = 60.0,
+    allowed_hosts: Collection[str] | None = None,
+) -> FastAPI:
+    """Build the app. `token`: when set, every page and API call must present it (see security.py), and each
+    feed also opens with its own read-only key (feed_keys.py). `allowed_hosts`: when set, the only Host
+    header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
     `picker_ttl`: seconds the filter form's entity/topic/source choices are cached."""
     from chipwatch.dashboard import api, feeds, pages
 
@@ -31,7 +45,16 @@ def create_app(db: Database, *, token: str | None = None, page_size: int = 50, p
     app.state.page_size = page_size
     app.state.csrf = CsrfGuard()
     app.state.pickers = PickerCache(ttl=picker_ttl)
-    app.middleware("http")(token_middleware(token))
+    app.state.feed_keys = None
+    checks: list[Check] = []  # in this order: a rebinding page learns nothing, not even "token required"
+    if allowed_hosts is not None:
+        checks.append(host_check(frozenset(h.lower() for h in allowed_hosts)))
+    if token is not None:
+        app.state.feed_keys = FeedKeys(token)
+        checks.append(token_check(token, app.state.feed_keys))
+    checks.append(nul_check)
+    app.middleware("http")(guard_middleware(checks))
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(feeds.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from chipwatch.dashboard.atom import claims_feed
 from chipwatch.dashboard.csv_export import csv_lines
 from chipwatch.dashboard.deps import claim_query, get_session
+from chipwatch.dashboard.feed_keys import KEY_PARAM
 from chipwatch.dashboard.params import ClaimQuery
 from chipwatch.storage.queries import database_answers, iter_claims, list_claims
 
@@ -28,10 +30,16 @@ def atom_feed(
     body = claims_feed(
         rows,
         title="chipwatch: notable claims" + (f" ({described})" if described else ""),
-        self_url=str(request.url),
+        self_url=_without_secrets(request),
         site_url=str(request.base_url),
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def _without_secrets(request: Request) -> str:
+    """The feed's own URL for its rel=self link, minus the key or token it was fetched with."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in (KEY_PARAM, "token")]
+    return str(request.url.replace(query=urlencode(kept)))
 
 
 @router.get("/export/claims.csv", summary="Every claim matching the filters, as CSV", tags=["feeds"])

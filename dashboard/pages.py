@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from chipwatch.dashboard.charts import daily_stance_chart
 from chipwatch.dashboard.deps import get_session
+from chipwatch.dashboard.feed_keys import KEY_PARAM
 from chipwatch.dashboard.highlight import segments
-from chipwatch.dashboard.links import safe_href
+from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
 from chipwatch.dashboard.serialize import source_dict
 from chipwatch.redact import mask_url
@@ -23,6 +24,7 @@ from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
     STANCES,
     alert_counts,
+    alert_state,
     article_with_claims,
     entity_daily_counts,
     list_alerts,
@@ -70,6 +72,13 @@ def _link(path: str, params: dict[str, str]) -> str:
     return path + ("?" + urlencode(params) if params else "")
 
 
+def _feed_link(request: Request, path: str, params: dict[str, str]) -> str:
+    """A feed's link; with a token set it carries the feed's read-only key, so it can be copied into a reader."""
+    keys = request.app.state.feed_keys
+    key = keys.key_for(path) if keys is not None else None
+    return _link(path, {**params, KEY_PARAM: key} if key else params)
+
+
 @router.get("/", response_class=HTMLResponse)
 def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
@@ -86,8 +95,8 @@ def claims_page(
         next_link=None,
         prev_link=None,
         error=None,
-        csv_link=_link("/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
-        atom_link=_link("/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
+        csv_link=_feed_link(request, "/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
+        atom_link=_feed_link(request, "/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
         first_link=_link("/", filters) if "cursor" in raw else None,
     )
     try:
@@ -163,9 +172,15 @@ async def retry_alert(request: Request, alert_id: int) -> Response:
     if refused:
         return _render(request, "error.html", status=403, message=refused)
     with request.app.state.db.session() as session, session.begin():
-        done = requeue(session, [alert_id])
+        state = alert_state(session, alert_id)
+        done = requeue(session, [alert_id]) if state is not None else []
+    if state is None:
+        return _render(request, "error.html", status=404, message=f"alert {alert_id} not found")
     if not done:
         return _render(
-            request, "error.html", status=409, message=f"alert {alert_id} is not failed or dead; nothing to retry"
+            request,
+            "error.html",
+            status=409,
+            message=f"alert {alert_id} is {state}, not failed or dead; nothing to retry",
         )
-    return RedirectResponse(f"/alerts?done={alert_id}", status_code=303)
+    return RedirectResponse(same_site_path("/alerts", [("done", str(alert_id))]), status_code=303)

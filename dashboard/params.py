@@ -16,9 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi import Query
 
 from chipwatch.storage.queries import STANCES, WITHDRAWN_CHOICES, ClaimFilter
+from chipwatch.storage.types import MAX_ROW_ID
 
 MAX_LIMIT = 500
-_RELATIVE = re.compile(r"^(\d{1,4})([hd])$")
+# ASCII digits only: str.isdigit() also accepts "²" and other scripts' digits, which int() then refuses or reads.
+_RELATIVE = re.compile(r"([0-9]{1,4})([hd])")
+_LIMIT = re.compile(r"[0-9]{1,3}")
+_CURSOR = re.compile(r"([cn])([0-9]{1,19})")
 
 
 class FilterError(ValueError):
@@ -88,7 +92,7 @@ def parse_claim_query(raw: dict[str, str], *, default_limit: int = 50, now: date
             raise FilterError(f"min_score {min_score} is out of range; use a value from 0 to 1")
     limit = default_limit
     if "limit" in raw:
-        if not raw["limit"].isdigit() or not 1 <= int(raw["limit"]) <= MAX_LIMIT:
+        if not _LIMIT.fullmatch(raw["limit"]) or not 1 <= int(raw["limit"]) <= MAX_LIMIT:
             raise FilterError(f"limit {raw['limit']!r} is not allowed; use a whole number from 1 to {MAX_LIMIT}")
         limit = int(raw["limit"])
     flt = ClaimFilter(
@@ -111,7 +115,7 @@ def parse_time(name: str, value: str | None, now: datetime | None = None) -> dat
     """ISO date or date-time (UTC when no offset is given), or `24h` / `7d` before now."""
     if not value:
         return None
-    match = _RELATIVE.match(value)
+    match = _RELATIVE.fullmatch(value)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
         span = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
@@ -125,7 +129,15 @@ def parse_time(name: str, value: str | None, now: datetime | None = None) -> dat
             raise FilterError(
                 f"{name} {value!r} is not a time; write 2026-11-25, 2026-11-25T08:00Z, 24h or 7d"
             ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        # Stored times are UTC: a time that has no UTC form (0001-01-01T00:00+14:00) matches nothing anyone stored.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise FilterError(
+            f"{name} {value!r} falls outside the years 1 to 9999 in UTC; give a time within them"
+        ) from None
 
 
 def encode_cursor(position: int | None, *, newer: bool = False) -> str | None:
@@ -149,9 +161,10 @@ def decode_position(cursor: str | None) -> tuple[int | None, int | None]:
     if not cursor:
         return None, None
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text[:1] in ("c", "n") and text[1:].isdigit():
-            return (int(text[1:]), None) if text[0] == "c" else (None, int(text[1:]))
+        match = _CURSOR.fullmatch(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
+        match = None
+    if match and int(match.group(2)) <= MAX_ROW_ID:  # no row has a larger id; the database cannot compare it
+        position = int(match.group(2))
+        return (position, None) if match.group(1) == "c" else (None, position)
     raise FilterError("cursor is not one this server gave out; pass next_cursor or prev_cursor from a page unchanged")

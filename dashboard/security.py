@@ -1,19 +1,25 @@
-"""Access token, CSRF guard and response headers.
+"""Request checks (loopback Host, access token, unusable text), CSRF guard and response headers.
 
-Off loopback, every page and API call needs the token: `Authorization: Bearer TOKEN`, or once
-`?token=TOKEN` in the browser, which is swapped for an HttpOnly same-site cookie and dropped from the
-address bar. /healthz stays open so probes need no secret; it reveals only "ok".
+Off loopback, every page and API call needs the token: `Authorization: Bearer TOKEN` (or the token as the
+password of HTTP Basic auth), or once `?token=TOKEN` in the browser, which is swapped for an HttpOnly
+same-site cookie and dropped from the address bar. A feed reader uses its feed's read-only key instead
+(feed_keys.py). /healthz stays open so probes need no secret; it reveals only "ok".
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
+
+from chipwatch.dashboard.errors import error_response
+from chipwatch.dashboard.feed_keys import KEY_PARAM, FeedKeys
+from chipwatch.dashboard.links import same_site_path
 
 TOKEN_COOKIE = "chipwatch_token"
 OPEN_PATHS = frozenset({"/healthz"})
@@ -29,44 +35,81 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+# A check looks at a request before any route does: None lets it through, a response answers it instead.
+Check = Callable[[Request], Response | None]
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
 
 def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def token_middleware(
-    token: str | None,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """An HTTP middleware that admits a request only with the token (no-op when token is None)."""
+def guard_middleware(checks: Sequence[Check]) -> Middleware:
+    """An HTTP middleware that runs `checks` in order (the first refusal answers) and adds the security
+    headers to every response, refusals included."""
 
-    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if token is None or request.url.path in OPEN_PATHS:
-            response = await call_next(request)
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        for check in checks:
+            refused = check(request)
+            if refused is not None:
+                response = refused
+                break
         else:
-            auth = request.headers.get("authorization", "")
-            bearer = auth[7:] if auth.lower().startswith("bearer ") else None
-            from_query = request.query_params.get("token")
-            if _same(from_query, token) and request.method == "GET":
-                # Drop the token from the address so it is not kept in history or shared by copy-paste.
-                rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + ("?" + urlencode(rest) if rest else "")
-                response = RedirectResponse(target, status_code=303)
-                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-            elif _same(bearer, token) or _same(request.cookies.get(TOKEN_COOKIE), token):
-                response = await call_next(request)
-            else:
-                response = _denied(request)
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    return guard
+
+
+def token_check(token: str, feed_keys: FeedKeys) -> Check:
+    """A request check admitting only holders of the token, or of a feed's key for reading that feed."""
+
+    def check(request: Request) -> Response | None:
+        if request.url.path in OPEN_PATHS:
+            return None
+        if _same(request.query_params.get("token"), token) and request.method == "GET":
+            # Drop the token from the address so it is not kept in history or shared by copy-paste.
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            response = RedirectResponse(same_site_path(request.url.path, rest), status_code=303)
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+            return response
+        bearer, basic = _credentials(request)
+        if any(_same(given, token) for given in (bearer, basic, request.cookies.get(TOKEN_COOKIE))):
+            return None
+        if feed_keys.admits(request.method, request.url.path, (request.query_params.get(KEY_PARAM), basic)):
+            return None
+        return _denied(request)
 
     return check
 
 
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    """(bearer token, HTTP Basic password) from the Authorization header; None where absent or malformed."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip(), None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 once decoded
+            return None, None
+        _user, colon, password = decoded.partition(":")
+        return None, password if colon else None
+    return None, None
+
+
 def _denied(request: Request) -> Response:
     message = "access token required: send `Authorization: Bearer TOKEN` or open the page once with ?token=TOKEN"
-    if request.url.path.startswith(("/api/", "/feeds/", "/export/")) or request.url.path == "/openapi.json":
-        return JSONResponse({"detail": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return PlainTextResponse(message, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    challenge = "Bearer"
+    if request.url.path.startswith(("/feeds/", "/export/")):
+        message += (
+            "; a feed reader uses the feed's read-only key: the Atom and CSV links on the claims page carry it "
+            "(?key=...), or send it as the HTTP Basic password"
+        )
+        challenge = 'Bearer, Basic realm="chipwatch feeds"'
+    return error_response(request, 401, message, {"WWW-Authenticate": challenge})
 
 
 class CsrfGuard:

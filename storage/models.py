@@ -1,4 +1,8 @@
-"""Tables: sources, articles, claims, alerts, alert_digest_items. Every row has a stable natural key (see README)."""
+"""Tables: sources, articles, claims, alerts, alert_digest_items. Every row has a stable natural key (see README).
+
+Ids of the tables that grow with the news, and the columns that point at them, are `RowId`: 64-bit on both
+databases (migration 0008). Sources stay `Integer`: one row per configured source.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Inte
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chipwatch.storage.types import UTCDateTime, utcnow
+from chipwatch.storage.types import RowId, UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -43,7 +47,7 @@ class Article(Base):
         Index("ix_articles_status_lease", "status", "lease_until"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -63,7 +67,7 @@ class Article(Base):
     # 64-bit simhash of the normalised text (signed, as databases store BIGINT): near-duplicate search.
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     # Set on a re-post of an article already stored: the row keeps its URL key but no text or claims.
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", name="fk_articles_duplicate_of"))
+    duplicate_of: Mapped[int | None] = mapped_column(RowId, ForeignKey("articles.id", name="fk_articles_duplicate_of"))
 
     # Work claims (migration 0005): a worker leases `new` articles before processing them; a lease
     # that runs out (the worker died) makes the article claimable again. `attempts` counts claims.
@@ -78,9 +82,9 @@ class ArticleAlias(Base):
 
     __tablename__ = "article_aliases"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    article_id: Mapped[int] = mapped_column(RowId, ForeignKey("articles.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))  # canonical | same-text | near-duplicate
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -90,8 +94,8 @@ class Claim(Base):
 
     __tablename__ = "claims"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(RowId, ForeignKey("articles.id"), index=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
@@ -139,7 +143,7 @@ class ClaimTag(Base):
         Index("ix_claim_tags_kind_value_created_stance", "kind", "value", "created_at", "stance"),
     )
 
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(RowId, ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # entity | topic | source
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     # Copies of the claim's own values (its text and analysis never change once stored).
@@ -158,7 +162,7 @@ class ClaimSearch(Base):
 
     __tablename__ = "claim_search"
 
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(RowId, ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
     folded: Mapped[str] = mapped_column(Text)
 
 
@@ -176,10 +180,10 @@ class Alert(Base):
         Index("ix_alerts_rule_kind_created", "rule", "kind", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
     rule: Mapped[str] = mapped_column(String(200))
-    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(RowId, ForeignKey("claims.id"), index=True)
     target_hash: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(Text)  # masked, for display
     title: Mapped[str] = mapped_column(Text)
@@ -208,9 +212,9 @@ class DigestItem(Base):
     __tablename__ = "alert_digest_items"
     __table_args__ = (Index("ix_alert_digest_items_rule_claim", "rule", "claim_id", unique=True),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
     rule: Mapped[str] = mapped_column(String(200))
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(RowId, ForeignKey("claims.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))  # digest | throttled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     digest_key: Mapped[str | None] = mapped_column(String(200), index=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
 from chipwatch.storage.claims import fold_text
 from chipwatch.storage.models import ALERT_STATES, Alert, Article, Claim, ClaimSearch, ClaimTag, Source
+from chipwatch.storage.types import fits_row_id
 
 STANCES = ("bullish", "bearish", "neutral")
 # The states the dashboard lists and counts: a row is `sending` only for the seconds of one delivery.
@@ -169,7 +170,9 @@ class ArticleView:
 
 def article_with_claims(session: Session, article_id: int) -> ArticleView | None:
     """An article, its source name and all its claims in id order (withdrawn ones too: the article page
-    shows what changed); None when there is no such article."""
+    shows what changed); None when there is no such article (an id no database column can hold included)."""
+    if not fits_row_id(article_id):
+        return None
     found = session.execute(
         select(Article, Source.name).join(Source, Article.source_id == Source.id).where(Article.id == article_id)
     ).first()
@@ -267,6 +270,14 @@ def list_alerts(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, rows[-1].id if more and rows else None
+
+
+def alert_state(session: Session, alert_id: int) -> str | None:
+    """The state of one alert, or None when there is no such alert (an id no database column can hold
+    included): tells "nothing to retry" from "no such alert"."""
+    if not fits_row_id(alert_id):
+        return None
+    return session.scalar(select(Alert.state).where(Alert.id == alert_id))
 
 
 def alert_counts(session: Session) -> dict[str, int]:

@@ -5,8 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+# Row ids of the tables that grow with the news (articles, claims, alerts and the rows keyed by them): 64-bit.
+# PostgreSQL needs BIGINT for that (migration 0008). On SQLite the column must stay exactly `INTEGER PRIMARY
+# KEY`, the alias of the 64-bit rowid: a BIGINT primary key there is an ordinary column that no longer numbers
+# itself.
+RowId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id either database can store; a larger number (from a URL, a cursor) can name no row.
+MAX_ROW_ID = 2**63 - 1
+
+
+def fits_row_id(value: int) -> bool:
+    """True when `value` can be bound as a row id on both databases (a signed 64-bit integer)."""
+    return -(2**63) <= value <= MAX_ROW_ID
 
 
 class UTCDateTime(TypeDecorator[datetime]):

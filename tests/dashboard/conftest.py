@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, text, update
 
 from chipwatch.dashboard import create_app
 from chipwatch.storage import outbox
 from chipwatch.storage.articles import NewArticle, add_articles, mark_processed
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import Database
-from chipwatch.storage.models import Alert
+from chipwatch.storage.models import Alert, Article, ArticleAlias, Claim, DigestItem, Source
 from chipwatch.storage.sources import SourceSpec, sync_sources
 
 XSS_TEXT = 'NVIDIA <script>document.title="pwned"</script> 股价暴跌17%'
@@ -165,6 +171,41 @@ def seed_corpus(db: Database) -> Corpus:
     return Corpus(articles, {"sent": sent, "failed": failed, "pending": pending})
 
 
+GROWING_TABLES = ("articles", "article_aliases", "claims", "alerts", "alert_digest_items")
+
+
+def start_ids_at(db: Database, first: int) -> Callable[[], None]:
+    """Make the next article, alias, claim, alert and digest-item ids `first` and up, as a database that has
+    stored that many rows would number them. PostgreSQL: each id sequence set. SQLite, which numbers a row
+    max(id) + 1: one placeholder row at `first - 1` per table; call the returned function once the real rows
+    are in, to remove them."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            for table in GROWING_TABLES:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {first - 1})"))
+        return lambda: None
+    n = first - 1
+    now = datetime.now(UTC)
+    with db.session() as s, s.begin():
+        s.add(Source(id=99, name="placeholder", kind="feed"))
+        s.flush()
+        s.add(Article(id=n, source_id=99, url="-", canonical_url="placeholder", status="duplicate"))
+        s.flush()
+        s.add(ArticleAlias(id=n, url="placeholder", article_id=n, reason="canonical"))
+        s.add(Claim(id=n, article_id=n, fingerprint="placeholder", text="-", stance="neutral", score=0, created_at=now))
+        s.flush()
+        s.add(Alert(id=n, dedup_key="placeholder", rule="r", target_hash="h", target="-", title="-", body="-"))
+        s.add(DigestItem(id=n, rule="r", claim_id=n, reason="digest"))
+
+    def remove() -> None:
+        with db.session() as s, s.begin():
+            for model in (DigestItem, Alert, ArticleAlias, Claim, Article):
+                s.execute(delete(model).where(model.id == n))
+            s.execute(delete(Source).where(Source.id == 99))
+
+    return remove
+
+
 @pytest.fixture
 def corpus(db: Database) -> Corpus:
     return seed_corpus(db)
@@ -174,3 +215,25 @@ def corpus(db: Database) -> Corpus:
 def client(db: Database, corpus: Corpus) -> Iterator[TestClient]:
     with TestClient(create_app(db), base_url="http://127.0.0.1") as c:
         yield c
+
+
+@contextmanager
+def serving(make_app: Callable[[int], FastAPI]) -> Iterator[str]:
+    """uvicorn in a thread on a free 127.0.0.1 port; `make_app` gets the port (the Host check needs it).
+    Yields the base URL and stops the server afterwards."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(port), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        assert server.started, "uvicorn did not start within 15 s"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -19,9 +19,10 @@ import pytest
 import uvicorn
 
 from chipwatch.dashboard import create_app
+from chipwatch.dashboard.host_guard import loopback_names
 from chipwatch.storage.db import open_database
 
-from .conftest import XSS_TEXT, Corpus, seed_corpus
+from .conftest import XSS_TEXT, Corpus, seed_corpus, serving
 
 # Debian's browser; CHIPWATCH_TEST_CHROMIUM points elsewhere only to test the missing-browser rule.
 CHROMIUM = os.environ.get("CHIPWATCH_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -164,3 +165,27 @@ def test_alert_retry_from_the_alerts_page(page, live) -> None:  # type: ignore[n
     assert "pending again" in page.locator(".notice").inner_text()
     assert "failed (0)" in page.locator(".counts").inner_text()
     page.screenshot(path=str(ARTIFACTS / "alerts.png"), full_page=True)
+
+
+def test_a_rebound_name_gets_nothing_and_the_dashboard_still_posts(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """DNS rebinding in a real browser (issue 16, item 6): Chromium resolves rebind.test to 127.0.0.1, as an
+    attacker's DNS would after the page loaded; the loopback server started for its own names refuses it,
+    while the retry form of the dashboard opened by its own name still works (the browser's Origin passes)."""
+    db = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    corpus = seed_corpus(db)
+    args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"]
+    rebinding = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
+    try:
+        with serving(lambda port: create_app(db, allowed_hosts=loopback_names("127.0.0.1", port))) as base:
+            port = base.rsplit(":", 1)[1]
+            pg = rebinding.new_page()
+            rebound = pg.goto(f"http://rebind.test:{port}/alerts")
+            assert rebound is not None and rebound.status == 400
+            assert "is not a name this server answers to" in pg.content() and 'name="csrf"' not in pg.content()
+            pg.goto(f"http://localhost:{port}/alerts?state=failed")
+            pg.locator(f"form[action='/alerts/{corpus.alerts['failed']}/retry'] button").click()
+            pg.wait_for_url("**/alerts?done=*")
+            assert "failed (0)" in pg.locator(".counts").inner_text()
+    finally:
+        rebinding.close()
+        db.dispose()

@@ -100,3 +100,25 @@ def test_serve_rejects_a_port_out_of_range(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "--port" in proc.stderr and "1-65535" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_on_loopback_answers_only_its_own_names(tmp_path: Path) -> None:
+    """DNS rebinding: a request for another site's name that reached 127.0.0.1 is refused (issue 16, item 6)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "CHIPWATCH_TOKEN"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chipwatch", "serve", "--config", str(_config(tmp_path)), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _wait_healthy(base, proc).status_code == 200
+        assert httpx.get(f"http://localhost:{port}/api/claims", timeout=5).status_code == 200
+        rebound = httpx.get(base + "/api/claims", headers={"Host": f"rebind.example:{port}"}, timeout=5)
+        assert rebound.status_code == 400 and f"127.0.0.1:{port}" in rebound.json()["detail"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
