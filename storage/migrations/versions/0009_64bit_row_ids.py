@@ -1,7 +1,7 @@
 """64-bit row ids: articles, claims, alerts and every table keyed by them (issue 16, item 4)
 
-Revision ID: 0008_64bit_ids
-Revises: 0007
+Revision ID: 0009_64bit_ids
+Revises: 0008_masked_targets
 Create Date: 2026-11-26 10:00:00
 
 PostgreSQL's `serial` ids are 32-bit: the 2,147,483,648th claim (or alert) would fail to insert, and an id
@@ -18,8 +18,8 @@ Cost on PostgreSQL: each table is rewritten once, under an exclusive lock, in th
 
 from alembic import op
 
-revision = "0008_64bit_ids"
-down_revision = "0007"
+revision = "0009_64bit_ids"
+down_revision = "0008_masked_targets"
 branch_labels = None
 depends_on = None
 
