@@ -12,7 +12,7 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import FIGURE_UNITS, is_relevant, judge
+from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
@@ -479,7 +479,7 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
         for role in hit.roles:
             if role.kind == "consumer":
                 consumer += 1
-            elif role.kind == "topic" and role.value in _BUSINESS_TOPICS:
+            elif role.kind == "topic" and role.value in BUSINESS_TOPICS:
                 business += 1
         for role in hit.roles:
             if role.kind == "entity" and role.flag != "ambiguous":
@@ -506,9 +506,6 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
 
 # A product review: at least this many consumer-device words, and more of them than business words.
 _MIN_CONSUMER_WORDS = 4
-_BUSINESS_TOPICS = frozenset(
-    {"earnings", "market_move", "capex_orders", "export_controls", "valuation", "supply_chain"}
-)
 
 # Without any chip-world entity, AI-chip words must fill at least this share of the document's distinct lines:
 # a travel blog that passes a "semiconductor plant" and a laptop GPU is not about AI chips, a one-line feed
