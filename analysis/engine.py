@@ -287,16 +287,16 @@ def _claim(
     # With no entity in context at all (nothing listed named yet, not even in the title), "同社の株価" refers to
     # the company the piece is about, one the vocabulary does not list (a memory maker, a supplier): in a
     # document already about AI chips the sentence can still be a claim, with no entity.
+    may_have_number = numbers.any_in(start, end)
     pro_drop = False  # the subject is the one the language dropped
     if dropped_subject and not (subject or names or other_subject) and unlisted is None and context and topic_kind:
-        subject = pro_drop = numbers.any_in(start, end)
+        subject = pro_drop = may_have_number
     unnamed = subject and not names and not context
     if names or not subject:
         context = ""
     # Cheap gates first, on what the scan already found: no entity, no AI-chip word and no business topic
     # means nothing about AI chips here.
     domain = domain_cue is not None
-    may_have_number = numbers.any_in(start, end)
     if not names and not domain and not ((context or unnamed) and (topic_kind or may_have_number)):
         return None, first
     # Nothing checkable (no number, no move, decision or direction word): no claim, and no quantity parsing.
@@ -476,23 +476,27 @@ def _on_topic(hits: list[Hit], kinds: dict[str, str], norm: str) -> bool:
     strong_at: list[int] = []
     consumer = business = 0
     for hit in hits:
+        signalled = False  # a hit adds to the signal through its first entity or strong-word role only
         for role in hit.roles:
-            if role.kind == "consumer":
+            kind = role.kind
+            if kind == "consumer":
                 consumer += 1
-            elif role.kind == "topic" and role.value in BUSINESS_TOPICS:
-                business += 1
-        for role in hit.roles:
-            if role.kind == "entity" and role.flag != "ambiguous":
+            elif kind == "topic":
+                if role.value in BUSINESS_TOPICS:
+                    business += 1
+            elif signalled:
+                continue
+            elif kind == "entity" and role.flag != "ambiguous":
                 chip = kinds.get(role.value) == "chip"
                 core = core or chip
                 chip_entity = chip_entity or chip
                 signal += 1.0 if chip else 0.34
-                break
-            if role.kind == "domain" and role.flag == "strong":
+                signalled = True
+            elif kind == "domain" and role.flag == "strong":
                 core = True
                 signal += 1.0
                 strong_at.append(hit.start)
-                break
+                signalled = True
     if core and not chip_entity and not _strong_words_dense(norm, strong_at):
         return False
     if consumer >= _MIN_CONSUMER_WORDS and consumer > business:

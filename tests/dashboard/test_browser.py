@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from chipwatch.dashboard import create_app
 from chipwatch.dashboard.host_guard import loopback_names
@@ -53,20 +49,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Corpus
     """uvicorn serving the app over a seeded SQLite file on a loopback port, in a thread."""
     db = open_database(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'db.sqlite'}")
     corpus = seed_corpus(db)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start within 15 s"
-    yield f"http://127.0.0.1:{port}", corpus
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(lambda _port: create_app(db)) as url:
+        yield url, corpus
     db.dispose()
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -24,7 +22,6 @@ from chipwatch.storage.db import DatabaseError, open_database
 from chipwatch.storage.models import Base
 from chipwatch.storage.schema_lock import UPGRADE_LOCK_KEY
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 N = 4
 OPENER = """
 import sys
@@ -37,17 +34,6 @@ except DatabaseError as exc:
     print(exc, file=sys.stderr)
     sys.exit(3)
 """
-
-
-@pytest.fixture
-def fresh_pg_url() -> Iterator[str]:
-    """An empty PostgreSQL database with no schema at all, dropped afterwards."""
-    name = f"chipwatch_fresh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
