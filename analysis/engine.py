@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import deque
+from dataclasses import dataclass
 
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
@@ -12,7 +13,7 @@ from .lexicon import Hit
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
 from .quantities import NumberIndex, extract_quantities
-from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, is_relevant, judge
+from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, Evidence, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_parts
 from .vocabulary import Vocabulary, get_vocabulary
@@ -108,6 +109,7 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     main = _main_entity(mentions, vocab.entity_kind, title_end)
     claims: list[Claim] = []
     repeats = _Repeats(text, quick_key(title) if title else "")
+    doc = _Document(text, norm, vocab, lang, numbers, repeats)
     last_named: list[str] = []
     # Entities named so far (the title counts): "the company" can only refer back to one of them.
     mentioned = {name for hit, name in mentions if hit.start < title_end}
@@ -145,19 +147,8 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
         if sentence_hits and sentence_hits[-1].end > end:
             sentence_hits.pop()
         context = _context_entity(last_named, main if main in mentioned else "", vocab.entity_parent)
-        claim, named = _claim(
-            text,
-            norm,
-            start,
-            end,
-            sentence_hits,
-            vocab,
-            lang,
-            context,
-            numbers,
-            repeats if start >= title_end else None,
-            dropped_subject=pro_drop and near_named,
-        )
+        candidate = _Candidate(start, end, sentence_hits, context, start >= title_end, pro_drop and near_named)
+        claim, named = _claim(doc, candidate)
         if named:
             last_named = named
             mentioned.update(named)
@@ -206,24 +197,39 @@ def _context_entity(last_named: list[str], main: str, parents: dict[str, str]) -
     return parents.get(last_named[0], last_named[0])
 
 
-def _claim(
-    text: str,
-    norm: str,
-    start: int,
-    end: int,
-    hits: list[Hit],
-    vocab: Vocabulary,
-    lang: str,
-    context: str,
-    numbers: NumberIndex,
-    repeats: _Repeats | None = None,
-    *,
-    dropped_subject: bool = False,
-) -> tuple[Claim | None, list[str]]:
-    """(the claim or None, the entities the sentence names). `repeats` says whether the sentence would only
-    repeat a claim already kept; such a sentence gives None. `dropped_subject`: the language drops known
-    subjects and an entity was named just before, so a sentence with a business topic and a number but no
-    subject word is about the entity in context."""
+@dataclass(slots=True)
+class _Document:
+    """What every candidate sentence of one document is judged against."""
+
+    text: str
+    norm: str
+    vocab: Vocabulary
+    lang: str
+    numbers: NumberIndex
+    repeats: _Repeats
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """One sentence span the gates let through. `check_repeats`: past the title, so a sentence that only
+    repeats a claim already kept gives None. `dropped_subject`: the language drops known subjects and an entity
+    was named just before, so a sentence with a business topic and a number but no subject word is about the
+    entity in context."""
+
+    start: int
+    end: int
+    hits: list[Hit]
+    context: str  # the entity "the company" / "同社" would refer to, or "" (or _UNLISTED)
+    check_repeats: bool
+    dropped_subject: bool
+
+
+def _claim(doc: _Document, candidate: _Candidate) -> tuple[Claim | None, list[str]]:
+    """(the claim or None, the entities the sentence names)."""
+    text, norm, vocab, lang, numbers = doc.text, doc.norm, doc.vocab, doc.lang, doc.numbers
+    start, end, hits, context = candidate.start, candidate.end, candidate.hits, candidate.context
+    repeats = doc.repeats if candidate.check_repeats else None
+    dropped_subject = candidate.dropped_subject
     # One pass over the hits for everything the steps below read: most candidate sentences go on to be
     # judged, and one loop is cheaper than a comprehension per feature.
     # (flags rather than a union of the hits' kind sets: only these two questions are asked of it)
@@ -341,24 +347,26 @@ def _claim(
         or not may_have_number
         or is_relevant(entity_kinds, domain, strong, topics, bool(inherited) or unnamed, False)
     )
-    is_claim, score, notable, why = judge(
-        relevant,
-        names,
-        entity_kinds,
-        inherited,
-        unnamed,
-        own_subject,
-        subject_word,
-        quantities,
-        topics,
-        cues,
-        assertion_cue,
-        domain_cue,
-        strong,
-        hedged,
-        bool(moods),
+    verdict = judge(
+        Evidence(
+            relevant,
+            names,
+            entity_kinds,
+            inherited,
+            unnamed,
+            own_subject,
+            subject_word,
+            quantities,
+            topics,
+            cues,
+            assertion_cue,
+            domain_cue,
+            strong,
+            hedged,
+            bool(moods),
+        )
     )
-    if not is_claim:
+    if not verdict.is_claim:
         return None, first
     claim = Claim(
         text=text[start:end].strip(),
@@ -366,9 +374,9 @@ def _claim(
         topics=topics,
         stance=stance,
         quantities=quantities,
-        score=score,
-        notable=notable,
-        why=why,
+        score=verdict.score,
+        notable=verdict.notable,
+        why=verdict.why,
     )
     return claim, first
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .model import Quantity, _plain_number
 
 # Topics that tie a big-tech or AI-lab sentence (Microsoft, DeepSeek) to the chip world; a share price or an
@@ -46,35 +48,52 @@ def is_relevant(
     )
 
 
-def judge(
-    relevant: bool,
-    names: list[str],
-    kinds: list[str],
-    inherited: list[str],
-    unnamed_subject: bool,
-    unlisted_subject: str,
-    subject_word: str,
-    quantities: list[Quantity],
-    topics: list[str],
-    stance_cues: list[str],
-    assertion_cue: str | None,
-    domain_cue: str | None,
-    strong_domain: bool,
-    hedged: bool,
-    non_assertive: bool,
-) -> tuple[bool, float, bool, list[str]]:
-    """(is_claim, score, notable, why) of one candidate sentence, from what the engine found in it.
+@dataclass(slots=True)
+class Evidence:
+    """What the engine found in one candidate sentence, as judge() weighs it.
 
-    Plain arguments, not a record: the engine asks once per candidate sentence. `relevant` is is_relevant() of
-    the sentence with its quantities as read; `names` and `kinds` the entities it names (in order, unique) and
-    their kinds ("chip" / "context"); `inherited` the entity it refers to without naming it; `unnamed_subject`
-    "同社の株価..." about the piece's own subject, a company the vocabulary does not list; `unlisted_subject`
-    such a company named as the subject ("寒武纪三季度营收..."), weighing as a context entity; `subject_word`
-    the pronoun or bare metric in subject position, as written; `assertion_cue` and `domain_cue` the first of
-    their cues, or None; `non_assertive` a question, condition or opinion."""
+    `relevant` is is_relevant() of the sentence with its quantities as read; `names` and `kinds` the entities it
+    names (in order, unique) and their kinds ("chip" / "context"); `inherited` the entity it refers to without
+    naming it; `unnamed_subject` "同社の株価..." about the piece's own subject, a company the vocabulary does not
+    list; `unlisted_subject` such a company named as the subject ("寒武纪三季度营收..."), weighing as a context
+    entity; `subject_word` the pronoun or bare metric in subject position, as written; `assertion_cue` and
+    `domain_cue` the first of their cues, or None; `non_assertive` a question, condition or opinion."""
+
+    relevant: bool
+    names: list[str]
+    kinds: list[str]
+    inherited: list[str]
+    unnamed_subject: bool
+    unlisted_subject: str
+    subject_word: str
+    quantities: list[Quantity]
+    topics: list[str]
+    stance_cues: list[str]
+    assertion_cue: str | None
+    domain_cue: str | None
+    strong_domain: bool
+    hedged: bool
+    non_assertive: bool
+
+
+@dataclass(slots=True)
+class Verdict:
+    """judge()'s answer: whether the sentence is a claim, its score, whether it is notable, and why."""
+
+    is_claim: bool
+    score: float
+    notable: bool
+    why: list[str]
+
+
+def judge(e: Evidence) -> Verdict:
+    """The verdict on one candidate sentence, from what the engine found in it (see Evidence)."""
+    names, kinds, inherited, quantities, topics = e.names, e.kinds, e.inherited, e.quantities, e.topics
+    stance_cues, assertion_cue, domain_cue = e.stance_cues, e.assertion_cue, e.domain_cue
+    unnamed_subject, unlisted_subject, subject_word = e.unnamed_subject, e.unlisted_subject, e.subject_word
     checkable = bool(quantities) or assertion_cue is not None or bool(stance_cues)
-    if not (relevant and checkable):
-        return False, 0.0, False, []
+    if not (e.relevant and checkable):
+        return Verdict(False, 0.0, False, [])
 
     score = 0.0
     why: list[str] = []
@@ -104,7 +123,7 @@ def judge(
             score += 0.15
             why.append(f"subject {subject_word} (not a listed entity)")
         if domain_cue is not None:
-            score += 0.2 if strong_domain else 0.15
+            score += 0.2 if e.strong_domain else 0.15
             why.append(f"cue {domain_cue}")
     for i in range(min(3, len(quantities))):
         q = quantities[i]
@@ -123,14 +142,14 @@ def judge(
     # but weaker ones; `why` names only what raised the score.
     asserted = _round4(max(0.0, min(1.0, score)))
     figure = _company_figure(ordered or inherited, quantities, topics)
-    if not (hedged or non_assertive):
-        return asserted >= MIN_CLAIM_SCORE, asserted, figure or asserted >= NOTABLE_SCORE, why
-    if hedged:
+    if not (e.hedged or e.non_assertive):
+        return Verdict(asserted >= MIN_CLAIM_SCORE, asserted, figure or asserted >= NOTABLE_SCORE, why)
+    if e.hedged:
         score *= _HEDGE_FACTOR
-    if non_assertive:
+    if e.non_assertive:
         score *= _NON_ASSERTIVE_FACTOR
     score = _round4(max(0.0, min(1.0, score)))
-    return asserted >= MIN_CLAIM_SCORE, score, figure or score >= NOTABLE_SCORE, why
+    return Verdict(asserted >= MIN_CLAIM_SCORE, score, figure or score >= NOTABLE_SCORE, why)
 
 
 def _company_figure(entities: list[str], quantities: list[Quantity], topics: list[str]) -> bool:

@@ -25,7 +25,8 @@ def reasons_for(text: str) -> dict[tuple[int, int], str]:
     current: list[tuple[int, int]] = []
     original = engine._claim
 
-    def traced(text_, norm, start, end, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def traced(doc, candidate):  # type: ignore[no-untyped-def]
+        start, end = candidate.start, candidate.end
         current.append((start, end))
         last = {"line": 0}
 
@@ -39,7 +40,7 @@ def reasons_for(text: str) -> dict[tuple[int, int], str]:
 
         sys.settrace(tracer)
         try:
-            result = original(text_, norm, start, end, *args, **kwargs)
+            result = original(doc, candidate)
         finally:
             sys.settrace(None)
         if result[0] is not None:
