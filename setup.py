@@ -28,6 +28,7 @@ HOT = (
     "quantities",
     "stance",
     "scoring",
+    "tables",
     "entities",
     "normalize",
     "language",

@@ -16,6 +16,7 @@ from .quantities import NumberIndex, extract_quantities
 from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, Evidence, is_relevant, judge
 from .sentences import quick_key, sentence_spans
 from .stance import stance_parts
+from .tables import NoteReader, Row, table_rows
 from .vocabulary import Vocabulary, get_vocabulary
 
 # Larger inputs are refused: no article is this long, and the caller gets a clear per-document error.
@@ -110,6 +111,8 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     claims: list[Claim] = []
     repeats = _Repeats(text, quick_key(title) if title else "")
     doc = _Document(text, norm, vocab, lang, numbers, repeats)
+    # Table rows whose unit sits in a note or header (tables.py): judged as rows, not as sentences.
+    rows = {row.start: row for row in table_rows(norm, text, _note_reader(vocab))}
     last_named: list[str] = []
     # Entities named so far (the title counts): "the company" can only refer back to one of them.
     mentioned = {name for hit, name in mentions if hit.start < title_end}
@@ -125,10 +128,19 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
     gate_starts = [h.start for h in gate_hits]
     # The title line is judged like any sentence: a headline that states a fact ("Micron rises after rating
     # upgrade", "キオクシアがストップ高") is a claim. It is exempt from the repeat check, which it anchors.
-    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=0, marks=gate_starts, list_header=vocab.list_header)
+    marks = sorted({*gate_starts, *rows}) if rows else gate_starts
+    spans = sentence_spans(norm, vocab.boilerplate, skip_lines=0, marks=marks, list_header=vocab.list_header)
 
     named_paragraph = -_PRO_DROP_LINES - 1  # where an entity was last named
     for start, end, paragraph in spans:
+        if rows and start in rows:
+            lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+            context = _context_entity(last_named, main, vocab.entity_parent)
+            claim = _row_claim(doc, rows[start], hits[lo:hi], context if context != _UNLISTED else "")
+            if claim is not None:
+                repeats.keep(claim.entities)
+                claims.append(claim)
+            continue
         g = bisect.bisect_left(gate_starts, start)
         if g == len(gate_starts) or gate_starts[g] >= end:
             continue
@@ -379,6 +391,79 @@ def _claim(doc: _Document, candidate: _Candidate) -> tuple[Claim | None, list[st
         why=verdict.why,
     )
     return claim, first
+
+
+def _row_claim(doc: _Document, row: Row, hits: list[Hit], context: str) -> Claim | None:
+    """A table row as a claim: its figures with the units of its table, about the entity its label names or
+    else the entity in context (a results table is the company's own)."""
+    vocab = doc.vocab
+    names: list[str] = []
+    topic_set: set[str] = set()
+    domain_cue: str | None = None
+    strong = False
+    for h in hits:
+        if "entity" in h.kinds and h.entity not in names:
+            names.append(h.entity)
+        if h.topics:
+            topic_set.update(h.topics)
+        if "domain" in h.kinds:
+            domain_cue = domain_cue or h.text
+            strong = strong or h.strong
+    quantities = row.quantities
+    if quantities is None:  # a fact-sheet line: its figures carry their own units
+        quantities = extract_quantities(doc.norm, doc.text, row.start, row.end, language=doc.lang, index=doc.numbers)
+        if not quantities:
+            return None
+    topics = [t for t in vocab.topic_ids if t in topic_set]
+    if not topics and any(q.unit in FIGURE_UNITS and q.unit != "%" for q in quantities):
+        topics = ["earnings"]  # money figures in a results table are the company's results
+    inherited = [] if names or not context else [context]
+    stance, cues, hedged = stance_parts(
+        hits, doc.norm, row.start, row.end, vocab.directional, vocab.directional_hints, doc.text
+    )
+    kinds = [vocab.entity_kind.get(n, "context") for n in names]
+    evidence = Evidence(
+        True,
+        names,
+        kinds,
+        inherited,
+        not (names or inherited),
+        "",
+        row.label,
+        quantities,
+        topics,
+        cues,
+        None,
+        domain_cue,
+        strong,
+        hedged,
+        False,
+    )
+    verdict = judge(evidence)
+    if not verdict.is_claim:
+        return None
+    return Claim(
+        text=doc.text[row.start : row.end].strip(),
+        entities=names or inherited,
+        topics=topics,
+        stance=stance,
+        quantities=quantities,
+        score=verdict.score,
+        notable=verdict.notable,
+        why=verdict.why,
+    )
+
+
+# (vocabulary, its note reader) for the vocabulary last used.
+_notes_for: tuple[Vocabulary, NoteReader] | None = None
+
+
+def _note_reader(vocab: Vocabulary) -> NoteReader:
+    global _notes_for
+    cached = _notes_for
+    if cached is None or cached[0] is not vocab:
+        cached = _notes_for = (vocab, NoteReader(vocab.units))
+    return cached[1]
 
 
 def _is_question(norm: str, start: int, end: int) -> bool:
