@@ -40,7 +40,10 @@ _NEAR_DUP = 0.6
 _NEAR_DUP_WINDOW = 64
 _GATE_KINDS = frozenset({"entity", "domain", "subject", "reference", "unlisted"})
 _GATE_KINDS_PRO_DROP = _GATE_KINDS | {"topic"}
-_PRO_DROP_LANGUAGES = frozenset({"zh", "ja"})
+# English does not drop subjects in grammar, but notes, call transcripts and forum posts do in practice, and a
+# metric or period often stands as the subject ("Gross margins expanded to 39.5%", "forecast earnings of $0.62
+# per share" after the company was named): the same rule, for sentences with no AI-chip word of their own.
+_PRO_DROP_LANGUAGES = frozenset({"zh", "ja", "en"})
 # How many lines after the one naming an entity a subjectless sentence may still refer to it.
 _PRO_DROP_LINES = 2
 # Stands in the "last named" list for a company the vocabulary knows but INTERFACES.md does not list:
@@ -307,7 +310,14 @@ def _claim(doc: _Document, candidate: _Candidate) -> tuple[Claim | None, list[st
     # document already about AI chips the sentence can still be a claim, with no entity.
     may_have_number = numbers.any_in(start, end)
     pro_drop = False  # the subject is the one the language dropped
-    if dropped_subject and not (subject or names or other_subject) and unlisted is None and context and topic_kind:
+    if (
+        dropped_subject
+        and not (subject or names or other_subject)
+        and unlisted is None
+        and context
+        and topic_kind
+        and (lang != "en" or domain_cue is None)
+    ):
         subject = pro_drop = may_have_number
     unnamed = subject and not names and not context
     if names or not subject:

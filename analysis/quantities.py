@@ -565,6 +565,8 @@ def _from_match(m: re.Match[str], unit_words: dict, prefix: dict, language: str,
         # Only proper fractions: 3/4, 1/45; "24/7" or "2/1" are not ratios a claim would quote.
         if not b or a >= b:
             return None
+        if _DATE_RANGE.search(m.string, max(0, m.start() - 9), m.start()) or _DATE_AFTER.match(m.string, m.end()):
+            return None  # "from 5/1 - 5/22", "8/8–8/28": month/day dates of a range, not fractions
         return _plain(a / b, ratio=True), "x", None
     if glued:
         return _plain(Decimal(glued)), "%", None
@@ -605,4 +607,7 @@ _DOLLAR_COUNTRIES = ("US", "NT", "HK")
 # Before a "range": it is a change from one value to another ("from 20% to 40%", "从1到6", "由3成升至5成").
 _FROM = re.compile(r"(?:\bfrom|从|從|由)\s?$", re.IGNORECASE)
 # Counts that are written with a one-letter scale: "7B parameters", "1T tokens".
+# A month/day date just before a fraction-shaped number, across a range dash, or one just after it: both are dates.
+_DATE_RANGE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}\s?[-–~～]\s?$")
+_DATE_AFTER = re.compile(r"\s?[-–~～]\s?\d{1,2}/\d{1,2}(?![\d/])")
 _MODEL_SIZES = frozenset({"parameters", "tokens"})
