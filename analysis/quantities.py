@@ -435,6 +435,48 @@ def extract_quantities(
             if not any(q.text.endswith(m.group()) for q in out):
                 value = 2.0 if m.group("double") else 0.5
                 out.append(Quantity(value=value, unit="x", text=original[m.start() : m.end()]))
+    if len(out) >= 2:
+        out = _join_ranges(out, norm, original, start, end)
+    return out
+
+
+# What stands between the two ends of a range written with its unit twice ("$12.2 billion to $12.8 billion",
+# "260元至350.4元", "3.41–3.71美元"), and what before the first end makes it a change instead ("from", 从).
+_RANGE_BETWEEN = re.compile(r"\s?(?:-|–|—|~|～|至|到|to|and)\s?")
+_CHANGE_BEFORE = re.compile(r"(?:\bfrom|从|從|由)\s?$", re.IGNORECASE)
+
+
+def _join_ranges(found: list[Quantity], norm: str, original: str, start: int, end: int) -> list[Quantity]:
+    """Two quantities of one unit with only a range word between them are one range."""
+    where: list[int] = []
+    cursor = start
+    for q in found:
+        at = original.find(q.text, cursor, end)
+        if at < 0:
+            return found  # (a word quantity read out of order: leave the list as it is)
+        where.append(at)
+        cursor = at + len(q.text)
+    out: list[Quantity] = []
+    i = 0
+    while i < len(found):
+        q = found[i]
+        if i + 1 < len(found):
+            nxt = found[i + 1]
+            gap_start = where[i] + len(q.text)
+            if (
+                nxt.unit == q.unit
+                and q.value_max is None
+                and nxt.value_max is None
+                and nxt.value > q.value
+                and _RANGE_BETWEEN.fullmatch(norm, gap_start, where[i + 1])
+                and not _CHANGE_BEFORE.search(norm, max(start, where[i] - 6), where[i])
+            ):
+                text = original[where[i] : where[i + 1] + len(nxt.text)]
+                out.append(Quantity(value=q.value, unit=q.unit, text=text, value_max=nxt.value))
+                i += 2
+                continue
+        out.append(q)
+        i += 1
     return out
 
 

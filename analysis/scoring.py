@@ -141,7 +141,7 @@ def judge(e: Evidence) -> Verdict:
     # Hedged or non-assertive statements are still claims (the decision uses the score before these factors),
     # but weaker ones; `why` names only what raised the score.
     asserted = _round4(max(0.0, min(1.0, score)))
-    figure = _company_figure(ordered or inherited, quantities, topics)
+    figure = _company_figure(ordered or inherited, quantities, topics) or _company_event(ordered, stance_cues, topics)
     if not (e.hedged or e.non_assertive):
         return Verdict(asserted >= MIN_CLAIM_SCORE, asserted, figure or asserted >= NOTABLE_SCORE, why)
     if e.hedged:
@@ -158,6 +158,12 @@ def _company_figure(entities: list[str], quantities: list[Quantity], topics: lis
     return (
         bool(entities) and any(q.unit in FIGURE_UNITS for q in quantities) and any(t in BUSINESS_TOPICS for t in topics)
     )
+
+
+def _company_event(named: list[str], stance_cues: list[str], topics: list[str]) -> bool:
+    """A named company's move on a business topic, with a direction and no figure needed: a rating change, a
+    test passed, a stock jumping or an export licence required ("Micron rises after rating upgrade")."""
+    return bool(named) and len(stance_cues) >= 2 and any(t in BUSINESS_TOPICS for t in topics)
 
 
 # A company's own figures: money and percentages (not multiples or counts, which a passing remark also has).

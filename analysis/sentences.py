@@ -42,6 +42,9 @@ _END_MARKS: Final = "。.!?！？;；" + _CLOSERS
 # After a list header ("往期推荐:"), lines this short with none of these marks are linked article titles.
 _LINKED_TITLE_CHARS: Final = 60
 _SENTENCE_END: Final = re.compile(r"[。.!?！？]")
+# A bullet marker inside a line, and how many make the line a flattened list (see _bullet_items).
+_INLINE_BULLET: Final = re.compile(r"\s[-•]\s")
+_MIN_INLINE_BULLETS: Final = 2
 
 
 def quick_key(text: str) -> str:
@@ -160,9 +163,32 @@ def _pieces(line: str, last: int) -> list[tuple[int, int]]:
     else:
         if start < len(line):
             pieces.append((start, len(line)))
+    if " - " in line or " • " in line:
+        pieces = _bullet_items(line, pieces)
     if len(line) > _MAX_SENTENCE_CHARS:  # only then can a piece be too long
         pieces = [cut for s, e in pieces for cut in _cap(line, s, e)]
     return pieces
+
+
+def _bullet_items(line: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A bullet list flattened onto one line ("核心财务 - 收入… - 毛利率… - 指引…", a copy that lost its line
+    breaks): each item is a sentence of its own. Only a line with at least _MIN_INLINE_BULLETS such markers is
+    a list; a marker between two digits is a range ("5 - 10%"), not a bullet."""
+    cuts = [
+        m.start()
+        for m in _INLINE_BULLET.finditer(line)
+        if not (line[m.start() - 1 : m.start()].isdigit() and line[m.end() : m.end() + 1].isdigit())
+    ]
+    if len(cuts) < _MIN_INLINE_BULLETS:
+        return pieces
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        for cut in cuts:
+            if s < cut < e:
+                out.append((s, cut))
+                s = cut
+        out.append((s, e))
+    return out
 
 
 def _cap(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:

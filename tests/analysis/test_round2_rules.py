@@ -70,3 +70,46 @@ def test_date_ranges_are_not_fractions(text: str, expected: list[tuple[float, st
     norm = normalize(text)
     found = extract_quantities(norm, text, 0, len(norm), language="en")
     assert [(q.value, q.unit) for q in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("guided revenue between $2.1 billion and $2.3 billion", "en", [(2.1e9, 2.3e9, "USD")]),
+        ("in the range of $0.30 to $0.36 per share", "en", [(0.3, 0.36, "USD")]),
+        ("券商目标价区间在88元至120.5元之间", "zh", [(88.0, 120.5, "CNY")]),
+        ("預估EPS 1.20美元–1.35美元", "zh", [(1.2, 1.35, "USD")]),
+        # a change between two values stays two values; two figures of different units stay apart
+        ("margin went from 41% to 47%", "en", [(41.0, None, "%"), (47.0, None, "%")]),
+        ("sales grew 12% to $900 million", "en", [(12.0, None, "%"), (9e8, None, "USD")]),
+    ],
+)
+def test_a_range_with_its_unit_written_twice_is_one_range(text: str, language: str, expected: list) -> None:
+    norm = normalize(text)
+    found = extract_quantities(norm, text, 0, len(norm), language=language)
+    assert [(q.value, q.value_max, q.unit) for q in found] == expected
+
+
+def test_a_bullet_list_flattened_onto_one_line_gives_one_claim_per_item() -> None:
+    text = (
+        "壁仞科技要点\n"
+        "壁仞科技概览 - 2024年营收同比增长超80%,达到3.4亿元 - 毛利率提升至52%,好于预期 - 公司与多家云厂商签约,"
+        "订单金额约12亿元 - 研发人员超过800人\n"
+    )
+    claims = [c.text for c in analyze(text).claims]
+    assert any(t.startswith("- 2024年营收同比增长超80%") and "毛利率" not in t for t in claims), claims
+    assert any(t.startswith("- 毛利率提升至52%") and "订单" not in t for t in claims), claims
+
+
+def test_a_range_between_numbers_is_not_a_bullet() -> None:
+    text = "AMD outlook\nAMD expects MI450 shipments of 5 - 10% of the market - a share of 20 - 25% by 2027.\n"
+    assert len(analyze(text).claims) == 1
+
+
+def test_a_named_company_event_with_a_twice_stated_direction_is_notable() -> None:
+    text = "Marvell news\nMarvell shares jumped after an analyst upgraded the chip designer to buy.\n"
+    (claim,) = analyze(text).claims
+    assert claim.entities == ["Marvell"] and claim.notable
+    # one direction word and no figure: a claim, not an alert
+    text = "Marvell news\nMarvell shares moved after an analyst upgraded the chip designer.\n"
+    assert not any(c.notable for c in analyze(text).claims)
