@@ -58,12 +58,23 @@ class Row:
     quantities: list[Quantity] | None
 
 
-# A fact-sheet line: a short label, then one figure with its own unit ("ROE 123.77%", "PBR62.01倍",
-# "配当利回り0.03%", "Gross margin: 75.0%"), perhaps a bracketed remark after it.
-_FACT = re.compile(
-    r"\s*(?P<label>[^\d\s|(（][^\d|。]{0,30}?)[\s:：]*[-+−▲△]?\d[\d,]*(?:\.\d+)?\s?"
-    r"(?:%|倍|x|pts?|億|亿|万|兆|円|元|ドル|USD|美元|[$]|[BbMm]n?\b)[^\n]{0,40}"
+# A fact-sheet line: a short label (a noun phrase: no comma), then one figure with its own unit ("ROE 123.77%",
+# "PBR62.01倍", "配当利回り0.03%", "Gross margin: 75.0%"), perhaps a bracketed remark after it; no sentence end.
+_FACT_BODY = (
+    r"[ \t]*(?P<label>[^\d\s|(（,，][^\d|。,，\n]{0,30}?)[ \t:：]*[-+−▲△]?\d[\d,]*(?:\.\d+)?[ \t]?"
+    r"(?:%|倍|x|pts?|億|亿|万|兆|円|元|ドル|USD|美元|[$]|[BbMm]n?\b)[^\n。．！？!?]{0,40}(?<![.,，])"
 )
+_FACT = re.compile(_FACT_BODY)
+# Where a fact-sheet line, a pipe table line or a unit note may be: each search opens with a literal newline
+# (the text is searched with one put before it), which the regex engine skips to in C, so a document without
+# a table costs three quick scans.
+# (the look-aheads first: a line of at most 60 characters with a digit among its first 31, tested as possessive
+# runs of one character class each, turn down a prose line before the label's lazy match is tried at every
+# length; possessive, since backing off such a run one character at a time was most of the cost)
+_FACT_LINE = re.compile(
+    r"\n(?=[^\n]{1,60}+(?:\n|$))(?=[^\n\d]{1,31}+\d)" + _FACT_BODY.replace("(?P<label>", "(?:") + r"(?=\n|$)"
+)
+_PIPE_LINE = re.compile(r"\n[ \t]*\|")
 # A fact sheet is a run of at least this many such lines: one alone is just a short line.
 _MIN_FACT_RUN = 3
 
@@ -77,6 +88,9 @@ class NoteReader:
         currencies.update({"円": "JPY", "¥": "JPY", "$": "USD"})
         self.currencies = currencies
         self.scales: dict[str, float] = {k: float(v) for k, v in units["table_scales"].items()}
+        # Every character a currency word may end with, both cases: a note holds at least one.
+        ends = {w[-1] for w in currencies} | {w[-1].lower() for w in currencies} | {w[-1].upper() for w in currencies}
+        self.currency_char = re.compile("[" + "".join(re.escape(c) for c in sorted(ends)) + "]")
         cur = "|".join(re.escape(w) for w in sorted(currencies, key=len, reverse=True))
         scale = "|".join(re.escape(w) for w in sorted(self.scales, key=len, reverse=True))
         openers = "|".join(re.escape(w) for w in sorted(units["table_note_openers"], key=len, reverse=True))
@@ -91,6 +105,8 @@ class NoteReader:
         """The unit a note's bracketed text names, or None when it names none."""
         if body.strip() == "%":
             return ColumnUnit(1.0, "%")
+        if self.currency_char.search(body) is None:
+            return None  # most brackets ("(记者 张三)", "(NASDAQ: AMD)") hold no currency word: one quick test
         m = self.pattern.fullmatch(body)
         if m is None:
             return None
@@ -130,16 +146,17 @@ def _lower_lookup(table: dict[str, str], word: str) -> str:
 
 def table_rows(norm: str, original: str, reader: NoteReader) -> list[Row]:
     """Rows of every table block in the document whose figures get a unit from a note or a header."""
-    if "(" not in norm and "（" not in norm and "|" not in norm:
-        return []  # no note and no pipe table: the common case, one scan each
+    begin = _first_table_line(norm, reader)
+    if begin < 0:
+        return []  # the common case
     rows: list[Row] = []
     note: ColumnUnit | None = None
     lines_left = 0
     columns: list[ColumnUnit | None] = []
     header_cells: list[str] = []
-    offset = 0
+    offset = begin
     facts: list[Row] = []  # the current run of fact-sheet lines
-    for line in norm.split("\n"):
+    for line in norm[begin:].split("\n"):
         start = offset
         offset += len(line) + 1
         stripped = line.strip()
@@ -190,6 +207,31 @@ def table_rows(norm: str, original: str, reader: NoteReader) -> list[Row]:
         rows.extend(facts)
     rows.sort(key=lambda r: r.start)
     return rows
+
+
+def _first_table_line(norm: str, reader: NoteReader) -> int:
+    """Where the first line that may belong to a table starts (a unit note, a pipe table line, a fact-sheet
+    line among at least _MIN_FACT_RUN), or -1."""
+    lined = "\n" + norm  # (offsets in `lined` are one past those in norm: a match's "\n" is the line break)
+    found = []
+    for bracket in "(（":  # str.find runs in C, a regex scan for a character class does not
+        at = norm.find(bracket)
+        while at >= 0:
+            m = _NOTE.match(norm, at)
+            if m is not None and reader.read(m.group(1)) is not None:
+                found.append(at)
+                break
+            at = norm.find(bracket, at + 1)
+    pipe = _PIPE_LINE.search(lined) if "|" in norm else None
+    if pipe is not None:
+        found.append(pipe.start())
+    first_facts = [m.start() for _, m in zip(range(_MIN_FACT_RUN), _FACT_LINE.finditer(lined), strict=False)]
+    if len(first_facts) == _MIN_FACT_RUN:
+        found.append(first_facts[0])
+    if not found:
+        return -1
+    at = min(found)
+    return norm.rfind("\n", 0, at) + 1  # the start of that line
 
 
 def _is_figure(cell: str) -> bool:

@@ -123,9 +123,10 @@ def plain_text_ms(rounds: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def source_build_ms(rounds: int) -> list[float]:
-    """The same plain-text timings with the engine's sources (CHIPWATCH_PURE=1), from a child process."""
-    env = {**os.environ, "CHIPWATCH_PURE": "1"}
+def source_build_ms(rounds: int, env_extra: dict[str, str] | None = None) -> list[float]:
+    """The same plain-text timings with the engine's sources (CHIPWATCH_PURE=1), from a child process; or, with
+    `env_extra`, with whatever engine that environment gives (a baseline checkout first on PYTHONPATH)."""
+    env = {**os.environ, **(env_extra or {"CHIPWATCH_PURE": "1"})}
     run = subprocess.run(
         [sys.executable, __file__, "--plain-json", "--rounds", str(rounds)],
         capture_output=True,
@@ -140,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="timed repetitions per measurement")
     parser.add_argument("--plain-json", action="store_true", help=argparse.SUPPRESS)  # the child of source_build_ms
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time the plain-text engine of another checkout (its analysis/ built in place with"
+        " `CHIPWATCH_COMPILE=1 python setup.py build_ext --inplace`) and print this engine's time as a ratio of it",
+    )
     args = parser.parse_args(argv)
     if args.plain_json:
         print(json.dumps(plain_text_ms(args.rounds)))
@@ -165,6 +172,18 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  the same from the sources (CHIPWATCH_PURE=1, child process): mean {source:.2f} ms"
             f" -> {60_000 / source:,.0f} per minute; compiled / sources {mean / source:.2f}"
+        )
+
+    if args.baseline:
+        # Interleaved with this engine's own runs, so that load on the machine hits both alike.
+        mine, theirs = [], []
+        for _ in range(3):
+            theirs.append(statistics.mean(source_build_ms(args.rounds, {"PYTHONPATH": args.baseline})))
+            mine.append(statistics.mean(source_build_ms(args.rounds, {"PYTHONPATH": str(ROOT)})))
+        base, now = min(theirs), min(mine)
+        print(
+            f"  baseline {args.baseline} (child processes, least of 3): {base:.2f} ms; this checkout the same way:"
+            f" {now:.2f} ms; this / baseline {now / base:.2f}"
         )
 
     for shape, build in (("minimal", as_html), ("portal", as_portal_html)):

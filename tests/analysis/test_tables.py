@@ -87,3 +87,19 @@ def test_a_fact_sheet_run_takes_the_company_of_the_piece() -> None:
     )
     margin = _row(text, "Gross margin")
     assert margin.entities == ["Broadcom"] and _values(margin) == [(77.1, "%")]
+
+
+def test_short_prose_sentences_with_figures_are_not_a_fact_sheet() -> None:
+    from chipwatch.analysis.engine import _note_reader
+    from chipwatch.analysis.normalize import normalize
+    from chipwatch.analysis.tables import table_rows
+    from chipwatch.analysis.vocabulary import get_vocabulary
+
+    text = (
+        "长鑫存储快讯\n"
+        "消息公布后,长鑫股价上涨3.1%。\n"
+        "业内估计,明年DRAM市场将达到900亿美元。\n"
+        "Analysts expect revenue of $2.4 billion.\n"
+    )
+    norm = normalize(text)
+    assert table_rows(norm, text, _note_reader(get_vocabulary())) == []
