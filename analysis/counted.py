@@ -57,6 +57,9 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
     # The counter's noun: a product or count word just after it, else the last one before the number.
     noun_re = info["counter_noun_re"]
     after = noun_re.match(norm, pos, end) or (noun_re.match(norm, after_model, end) if model else None)
+    if after is None and pos + 2 < end and _is_han(norm[pos]):
+        # one or two words of description between the counter and its noun: "10萬個新晶片組", "5万颗国产芯片"
+        after = noun_re.match(norm, pos + 1, end) or (noun_re.match(norm, pos + 2, end) if _is_han(norm[pos + 1]) else None)
     if after is None:
         before = None
         for found in noun_re.finditer(norm, start, m.start()):
@@ -69,6 +72,10 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
         noun = _lookup_noun(info["counter_nouns"], after.group())
         text = original[m.start() : after.end()].strip()
     return Quantity(value=_plain(value), unit=noun, text=text, value_max=_plain(high) if high else None)
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
 
 
 def _lookup_noun(nouns: dict[str, str], written: str) -> str:

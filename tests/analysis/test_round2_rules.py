@@ -113,3 +113,18 @@ def test_a_named_company_event_with_a_twice_stated_direction_is_notable() -> Non
     # one direction word and no figure: a claim, not an alert
     text = "Marvell news\nMarvell shares moved after an analyst upgraded the chip designer.\n"
     assert not any(c.notable for c in analyze(text).claims)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今年计划交付5万颗国产芯片", [(50000.0, "chips")]),  # a description between counter and noun
+        ("明年目標生產20萬個新晶片", [(200000.0, "chips")]),
+        ("去年卖出3万张显卡", [(30000.0, "GPU")]),  # the noun right after the counter, as before
+        ("公司有5万个员工和一些芯片", []),  # a noun that is not counted: no quantity
+    ],
+)
+def test_a_counter_may_stand_a_word_or_two_before_its_noun(text: str, expected: list) -> None:
+    norm = normalize(text)
+    found = extract_quantities(norm, text, 0, len(norm), language="zh")
+    assert [(q.value, q.unit) for q in found] == expected
