@@ -59,7 +59,9 @@ def _counted(m: re.Match[str], norm: str, original: str, start: int, end: int, i
     after = noun_re.match(norm, pos, end) or (noun_re.match(norm, after_model, end) if model else None)
     if after is None and pos + 2 < end and _is_han(norm[pos]):
         # one or two words of description between the counter and its noun: "10萬個新晶片組", "5万颗国产芯片"
-        after = noun_re.match(norm, pos + 1, end) or (noun_re.match(norm, pos + 2, end) if _is_han(norm[pos + 1]) else None)
+        after = noun_re.match(norm, pos + 1, end)
+        if after is None and _is_han(norm[pos + 1]):
+            after = noun_re.match(norm, pos + 2, end)
     if after is None:
         before = None
         for found in noun_re.finditer(norm, start, m.start()):
