@@ -38,6 +38,17 @@ def _stance(sentence: str) -> str:
         ("The new TPU has a clear cost advantage over GPUs", "bullish"),
         ("The rule marks an easing of restrictions on exports to the Gulf", "bullish"),
         ("The tariff scare gave the shares a 20% haircut", "bearish"),
+        # growth and falls as participles and nouns
+        ("Marvell shares have grown by 31% this year", "bullish"),
+        ("Custom silicon sales showed an increase of 18%", "bullish"),
+        ("Wafer shipments posted a decrease of 4.1 percent", "bearish"),
+        # Taiwan finance writing: orders packed full, a price climbing, a valuation called attractive
+        ("聯發科ASIC訂單塞爆", "bullish"),
+        ("日月光股價走揚", "bullish"),
+        ("分析師認為目前評價具有吸引力", "bullish"),
+        # rebutting the cue that follows
+        ("黃仁勳駁斥了AI泡沫的說法", "bullish"),
+        ("苏姿丰否认了砍单传闻", "bullish"),
     ],
 )
 def test_stance_wording_of_real_pages(sentence: str, expected: str) -> None:
