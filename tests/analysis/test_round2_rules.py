@@ -139,3 +139,16 @@ def test_a_counter_may_stand_a_word_or_two_before_its_noun(text: str, expected: 
     norm = normalize(text)
     found = extract_quantities(norm, text, 0, len(norm), language="zh")
     assert [(q.value, q.unit) for q in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Marvell news\nMarvell reported results. These chips brought in $500 million last quarter.\n", "Marvell"),
+        ("寒武纪快讯\n寒武纪发布新品。该芯片今年出货额预计达到20亿元。\n", "Cambricon"),
+        ("ルネサスの新製品\nルネサスが新製品を発表した。同チップの売上高は300億円を見込む。\n", "Renesas"),
+    ],
+)
+def test_a_demonstrative_with_the_product_takes_the_company_in_context(text: str, entity: str) -> None:
+    claims = analyze(text).claims
+    assert len(claims) == 2 and claims[1].entities == [entity], [(c.text, c.entities) for c in claims]
