@@ -173,6 +173,8 @@ def table_rows(norm: str, original: str, reader: NoteReader) -> list[Row]:
         if len(stripped) > _MAX_ROW_CHARS or _PROSE_END.search(stripped):
             note, lines_left, columns, header_cells = None, 0, [], []
             continue
+        if _BOX_RULE.match(stripped):
+            continue  # a rule line: box drawing, or a markdown table's "|---|---|"
         if stripped.startswith("|"):
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             if not any(_is_figure(c) for c in cells[1:]):
@@ -186,8 +188,6 @@ def table_rows(norm: str, original: str, reader: NoteReader) -> list[Row]:
             row = _pipe_row(line, start, cells, columns, note, original)
             if row is not None:
                 rows.append(row)
-            continue
-        if _BOX_RULE.match(stripped):
             continue
         header_cells = []
         unit = reader.in_text(stripped) if len(stripped) <= 60 else None

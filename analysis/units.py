@@ -12,9 +12,16 @@ from .vocabulary import get_vocabulary
 
 
 def _alternation(words: list[str]) -> str:
-    # A Latin unit must end a word: "5 xAI" has no unit x, "10 timeshare" no unit times.
+    # A Latin unit must end a word: "5 xAI" has no unit x, "10 timeshare" no unit times; a multiplication sign
+    # glued to a product name counts products ("an 8×H100 node"), it is no multiple.
     ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(w) + ("(?![A-Za-z])" if w[-1].isascii() and w[-1].isalpha() else "") for w in ordered)
+    return "|".join(re.escape(w) + _unit_end(w) for w in ordered)
+
+
+def _unit_end(word: str) -> str:
+    if word == "×":
+        return "(?![A-Za-z0-9])"
+    return "(?![A-Za-z])" if word[-1].isascii() and word[-1].isalpha() else ""
 
 
 # (vocabulary, pattern, info) for the vocabulary last used: asked for once per sentence, and an identity check

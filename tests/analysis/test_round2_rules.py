@@ -152,3 +152,17 @@ def test_a_counter_may_stand_a_word_or_two_before_its_noun(text: str, expected: 
 def test_a_demonstrative_with_the_product_takes_the_company_in_context(text: str, entity: str) -> None:
     claims = analyze(text).claims
     assert len(claims) == 2 and claims[1].entities == [entity], [(c.text, c.entities) for c in claims]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("delivers a 2.4× speedup over the prior part", [(2.4, None, "x")]),
+        ("lands between 1.2× and 1.8× in practice", [(1.2, 1.8, "x")]),
+        ("a 4×B200 server rents for $18/hr", [(18.0, None, "USD")]),  # 4×B200: four chips, not a multiple
+    ],
+)
+def test_a_multiplication_sign_is_a_multiple_unless_glued_to_a_product(text: str, expected: list) -> None:
+    norm = normalize(text)
+    found = extract_quantities(norm, text, 0, len(norm), language="en")
+    assert [(q.value, q.value_max, q.unit) for q in found] == expected

@@ -103,3 +103,14 @@ def test_short_prose_sentences_with_figures_are_not_a_fact_sheet() -> None:
     )
     norm = normalize(text)
     assert table_rows(norm, text, _note_reader(get_vocabulary())) == []
+
+
+def test_a_markdown_table_separator_row_does_not_join_the_header() -> None:
+    text = (
+        "Hygon results\n"
+        "Hygon sells DCU accelerators to Chinese data centers.\n"
+        "| Segment | Revenue (RMB billions) | Margin (%) |\n"
+        "|---|---|---|\n"
+        "| DCU | 4.12 | 60.1 |\n"
+    )
+    assert _values(_row(text, "| DCU")) == [(4.12e9, "CNY"), (60.1, "%")]
