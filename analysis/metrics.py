@@ -1,0 +1,336 @@
+"""What each number of a claim measures: `metric`, `period` and the `entity` it belongs to (issue 17, facts).
+
+Called once per document by the engine, after the claims are chosen, so it never changes which sentences are
+claims. Per quantity:
+
+- metric: a unit that names one (GW is power, TFLOPS performance), else the nearest metric word the number's
+  unit fits (vocab/facts.yaml): a strong word in the number's own clause, else a weak one there ("盘后跌3%"),
+  else a strong word right after it ("467億ドルの売上高"), else a strong word in an earlier clause of the
+  sentence ("营收467亿美元，同比增长56%"). A percentage on a money metric is its year-on-year change
+  (`revenue_growth`); a sequential change, a share of a total, or a segment's figure (游戏业务营收) gets no
+  metric. A revenue figure in a clause with a forecast word is `guidance`; a figure the analysts expected is
+  `consensus`; other forecasts of a figure get no metric (a forecast margin is not the margin).
+- entity: the entity named nearest before the metric word (a product keeps its own name, except for share
+  moves and market value, which are its maker's), else the claim's first entity.
+- period: the period written in the number's clause, else the nearest before it in the sentence, else the
+  nearest after it; for a reported figure without one, the period the document is about (its title's, or the
+  first a claim gave), and for guidance without one the quarter after it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import threading
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .facts_vocab import CURRENCIES, FactsVocabulary, get_facts_vocabulary
+from .lexicon import Hit
+from .model import Claim, Quantity
+from .normalize import normalize
+from .periods import (
+    RawPeriod,
+    compile_period_pattern,
+    fiscal_year_of,
+    next_quarter,
+    read_periods,
+    resolve,
+)
+
+# Money metrics whose percentage figure is a year-on-year change, named `<metric>_growth`.
+_GROWTH_OF = frozenset({"revenue", "datacenter_revenue", "ai_revenue", "net_income", "operating_income", "capex"})
+# Metrics of a reporting period: without a period of their own they take the one the document is about.
+_PERIODIC = frozenset(
+    {
+        "revenue",
+        "datacenter_revenue",
+        "ai_revenue",
+        "net_income",
+        "operating_income",
+        "eps",
+        "gross_margin",
+        "operating_margin",
+    }
+    | {f"{m}_growth" for m in _GROWTH_OF}
+)
+# Figures of a company, not of a product: a product's share move or market value is its maker's.
+_MAKER_METRICS = frozenset({"share_price_move", "market_value"})
+# Metrics a forecast word does not turn into something else: a capex plan or an order is itself the fact.
+_FORECAST_KEEPS = frozenset({"capex", "orders", "units", "market_share", "chip_price", "export_value", "power"})
+_CLAUSE_BREAKS = frozenset("，,；;。、:：\n")
+# How far after a number a metric word (ja: 467億ドルの売上高) or an "expected" may stand.
+_AFTER_WINDOW = 12
+_SEGMENT_WINDOW = 12
+
+
+def unit_class(unit: str, vocab: FactsVocabulary) -> str | None:
+    """money, pct, x, count, power or flops; None for units no metric counts (tokens, parameters)."""
+    if unit in CURRENCIES:
+        return "money"
+    if unit in ("%", "pp"):
+        return "pct"
+    if unit == "x":
+        return "x"
+    if unit in vocab.chip_counts:
+        return "count"
+    if unit in ("GW", "MW", "kW"):
+        return "power"
+    if unit == "TFLOPS":
+        return "flops"
+    return None
+
+
+@dataclass(slots=True)
+class _Word:
+    start: int
+    end: int
+    kind: str
+    value: str
+    strong: bool
+
+
+@dataclass(slots=True)
+class DocumentContext:
+    """What the document is about, for figures whose sentence leaves it out."""
+
+    published: _dt.date | None
+    period: str | None = None  # the period of the document's first dated figure (or its title's)
+    period_fixed: bool = False
+
+
+class _Patterns:
+    """The period pattern, compiled once per fact vocabulary."""
+
+    _lock = threading.Lock()
+    _for: tuple[FactsVocabulary, re.Pattern[str]] | None = None
+
+    @classmethod
+    def period(cls, vocab: FactsVocabulary) -> re.Pattern[str]:
+        cached = cls._for
+        if cached is None or cached[0] is not vocab:
+            with cls._lock:
+                cached = cls._for = (vocab, compile_period_pattern(vocab))
+        return cached[1]
+
+
+def attach_facts(
+    claims: Sequence[Claim],
+    text: str,
+    norm: str,
+    hits: Sequence[Hit],
+    *,
+    title: str | None = None,
+    published: _dt.date | None = None,
+    parents: dict[str, str] | None = None,
+) -> None:
+    """Sets metric, period and entity on the quantities of `claims` (claims of `text`, in document order;
+    `norm` its normalised form, `hits` the engine's lexicon hits over it). Quantities with no metric stay bare."""
+    if not any(c.quantities for c in claims):
+        return
+    vocab = get_facts_vocabulary()
+    pattern = _Patterns.period(vocab)
+    parents = parents or {}
+    context = DocumentContext(published=published)
+    if title:
+        for raw in read_periods(normalize(title), pattern, vocab.quarter_numbers):
+            if raw.kind in ("fq", "q", "cq", "months", "fy_end", "fy_start") or raw.year:
+                context.period = _resolve(raw, "", _main_owner(claims), vocab, context, parents)
+                if context.period:
+                    context.period_fixed = True
+                    break
+    hit_starts = [h.start for h in hits]
+    cursor = 0
+    for claim in claims:
+        found = text.find(claim.text, cursor)
+        if found < 0:
+            continue
+        cursor = found
+        if not claim.quantities:
+            continue
+        end = found + len(claim.text)
+        lo, hi = bisect_left(hit_starts, found), bisect_left(hit_starts, end)
+        entity_hits = [(h.start - found, h.entity) for h in hits[lo:hi] if h.entity and h.end <= end]
+        _attach_claim(claim, norm[found:end], entity_hits, vocab, pattern, context, parents)
+
+
+def _main_owner(claims: Sequence[Claim]) -> str:
+    for claim in claims:
+        if claim.entities:
+            return claim.entities[0]
+    return ""
+
+
+def _attach_claim(
+    claim: Claim,
+    sentence: str,
+    entity_hits: list[tuple[int, str]],
+    vocab: FactsVocabulary,
+    pattern: re.Pattern[str],
+    context: DocumentContext,
+    parents: dict[str, str],
+) -> None:
+    words = [
+        _Word(h.start, h.end, r.kind, r.value, r.flag != "weak")
+        for h in vocab.lexicon.scan(sentence)
+        for r in h.roles[:1]
+    ]
+    breaks = [i for i, ch in enumerate(sentence) if ch in _CLAUSE_BREAKS]
+    periods: list[RawPeriod] | None = None
+    cursor = 0
+    placed: list[tuple[Quantity, int, int]] = []
+    for q in claim.quantities:
+        at = claim.text.find(q.text, cursor)
+        if at < 0:
+            at = claim.text.find(q.text)
+        if at < 0:
+            continue
+        cursor = at + len(q.text)
+        placed.append((q, at, at + len(q.text)))
+    starts = sorted(s for _, s, _ in placed)
+    for q, start, end in placed:
+        next_number = next((s for s in starts if s > start), len(sentence))
+        metric, metric_at = _metric(q, start, end, next_number, sentence, words, breaks, vocab)
+        if metric is None:
+            continue
+        q.metric = metric
+        entity = _entity(claim, metric_at if metric_at is not None else start, entity_hits, metric, parents)
+        q.entity = entity or None
+        if periods is None:
+            periods = read_periods(sentence, pattern, vocab.quarter_numbers)
+        q.period = _period(q, start, periods, breaks, words, vocab, context, parents)
+
+
+def _clause_start(breaks: list[int], position: int) -> int:
+    i = bisect_left(breaks, position)
+    return breaks[i - 1] + 1 if i else 0
+
+
+def _clause_end(breaks: list[int], position: int, length: int) -> int:
+    i = bisect_left(breaks, position)
+    return breaks[i] if i < len(breaks) else length
+
+
+def _metric(
+    q: Quantity,
+    start: int,
+    end: int,
+    next_number: int,
+    sentence: str,
+    words: list[_Word],
+    breaks: list[int],
+    vocab: FactsVocabulary,
+) -> tuple[str | None, int | None]:
+    """(metric, where its word starts) for the quantity at sentence[start:end]."""
+    kind = unit_class(q.unit, vocab)
+    if kind is None:
+        return None, None
+    if q.unit in vocab.unit_metrics:
+        return vocab.unit_metrics[q.unit], None
+    clause = _clause_start(breaks, start)
+    clause_end = _clause_end(breaks, end, len(sentence))
+    after_end = min(clause_end, next_number, end + _AFTER_WINDOW)
+    before = [w for w in words if w.end <= start]
+    in_clause = [w for w in before if w.start >= clause]
+    after = [w for w in words if end <= w.start < after_end]
+    has = {w.kind for w in in_clause} | {w.kind for w in after}
+    latin_after = any(w.kind == "consensus" and sentence[w.start : w.end].isascii() for w in after)
+    # Analysts' figure: "超出市场预期的462亿美元", "vs. $46.06 billion expected".
+    last_metric_at = max((w.start for w in in_clause if w.kind == "metric"), default=-1)
+    if latin_after or any(w.kind == "consensus" and w.start > last_metric_at for w in in_clause):
+        return ("consensus", None) if kind == "money" else (None, None)
+    fits = [w for w in words if w.kind == "metric" and kind in vocab.metric_units.get(w.value, ())]
+    chosen = _nearest(fits, clause, start, end, after_end)
+    if chosen is None:
+        return None, None
+    metric = chosen.value
+    # A segment's figure ("游戏业务营收", "China revenue", "revenue from gaming") is not the company's.
+    seg_from = max(clause, chosen.start - _SEGMENT_WINDOW)
+    if any(w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words):
+        return None, None
+    if kind == "pct" and metric in _GROWTH_OF:
+        if not has.isdisjoint(("sequential", "share_of", "guidance")):
+            return None, None
+        return f"{metric}_growth", chosen.start
+    if kind == "pct" and "share_of" in has:
+        return None, None
+    if "guidance" in has and metric not in _FORECAST_KEEPS:
+        return ("guidance", chosen.start) if metric == "revenue" and kind == "money" else (None, None)
+    if "sequential" in has and kind == "pct":
+        return None, None
+    return metric, chosen.start
+
+
+def _nearest(fits: list[_Word], clause: int, start: int, end: int, after_end: int) -> _Word | None:
+    """A strong word in the number's clause, else right after it, else in an earlier clause ("Revenue was
+    $46.7 billion, up 56%"), else a weak word in its clause ("Nvidia fell 3%")."""
+    own = [w for w in fits if clause <= w.start and w.end <= start]
+    strong = [w for w in own if w.strong]
+    if strong:
+        return strong[-1]
+    following = [w for w in fits if end <= w.start < after_end and w.strong]
+    if following:
+        return following[0]
+    earlier = [w for w in fits if w.end <= clause and w.strong]
+    if earlier:
+        return earlier[-1]
+    return own[-1] if own else None
+
+
+def _entity(
+    claim: Claim, position: int, entity_hits: list[tuple[int, str]], metric: str, parents: dict[str, str]
+) -> str:
+    before = [name for at, name in entity_hits if at <= position]
+    if before:
+        name = before[-1]
+    elif claim.entities:
+        name = claim.entities[0]
+    else:
+        return ""
+    if metric in _MAKER_METRICS:
+        return parents.get(name, name)
+    return name
+
+
+def _period(
+    q: Quantity,
+    start: int,
+    periods: list[RawPeriod],
+    breaks: list[int],
+    words: list[_Word],
+    vocab: FactsVocabulary,
+    context: DocumentContext,
+    parents: dict[str, str],
+) -> str | None:
+    clause, clause_end = _clause_start(breaks, start), _clause_end(breaks, start, 1 << 30)
+    own = [p for p in periods if clause <= p.start and p.end <= clause_end]
+    raw: RawPeriod | None = None
+    if own:
+        raw = min(own, key=lambda p: abs(p.start - start))
+    else:
+        earlier = [p for p in periods if p.end <= start]
+        later = [p for p in periods if p.start >= start]
+        raw = earlier[-1] if earlier else later[0] if later else None
+    metric = q.metric or ""
+    if raw is not None:
+        period = _resolve(raw, q.entity or "", "", vocab, context, parents)
+        if period and not context.period_fixed and metric != "guidance":
+            context.period, context.period_fixed = period, True
+        return period
+    relative = {w.kind for w in words if w.kind in ("next_period", "this_period")}
+    if metric == "guidance" or "next_period" in relative:
+        return next_quarter(context.period) if context.period else None
+    if metric in _PERIODIC:
+        return context.period
+    return None
+
+
+def _resolve(
+    raw: RawPeriod, entity: str, fallback_entity: str, vocab: FactsVocabulary, context: DocumentContext, parents: dict[str, str]
+) -> str | None:
+    owner = entity or fallback_entity
+    owner = parents.get(owner, owner)
+    year_end = vocab.fiscal_year_end.get(owner, 12)
+    context_year = fiscal_year_of(context.period) if context.period and raw.kind in ("fq", "q") else None
+    return resolve(raw, year_end, context.published, context_year)
