@@ -34,6 +34,8 @@ class FactsVocabulary:
     fiscal_quarter_words: tuple[str, ...]
     calendar_quarter_words: tuple[str, ...]
     ja_quarter_words: tuple[str, ...]
+    events: Lexicon  # roles: event (value = event id), for claims without a figure
+    event_order: tuple[str, ...]  # of several events in one sentence, the first listed wins
 
 
 _lock = threading.Lock()
@@ -65,6 +67,12 @@ def build_facts_vocabulary(data: dict[str, Any]) -> FactsVocabulary:
             lex.add(str(word), Role(kind))
     lex.add_variants(_traditional_forms)
     lex.compile()
+    events = Lexicon()
+    for event, words in (data.get("events") or {}).items():
+        for word in words:
+            events.add(str(word), Role("event", str(event)))
+    events.add_variants(_traditional_forms)
+    events.compile()
     return FactsVocabulary(
         lexicon=lex,
         metric_units=metric_units,
@@ -76,4 +84,6 @@ def build_facts_vocabulary(data: dict[str, Any]) -> FactsVocabulary:
         fiscal_quarter_words=tuple(str(w) for w in data["fiscal_quarter_words"]),
         calendar_quarter_words=tuple(str(w) for w in data["calendar_quarter_words"]),
         ja_quarter_words=tuple(str(w) for w in data["ja_quarter_words"]),
+        events=events,
+        event_order=tuple(str(e) for e in data.get("events") or ()),
     )
