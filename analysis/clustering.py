@@ -5,12 +5,15 @@ Pure and incremental: the caller (storage, or bench/clusters.py) looks candidate
 (`ClusterRep`: the fact, or the event, of the claim that started it). Nothing here needs the other members, so
 a cluster is never re-clustered.
 
-- A claim with figures (quantities with a fact_key, analysis/facts.py) joins the first candidate whose
-  representative fact has its entity and metric, a period that agrees (equal, or missing on one side), and the
-  same value (same_value: rounding allowed). Its figures are tried in sentence order.
+- A claim with figures (quantities with a fact_key, analysis/facts.py) joins a candidate whose representative
+  fact has its entity and metric, a period that agrees (equal, or missing on one side), and the same value
+  (same_value: rounding allowed); of several, the largest (ClusterRep.size), then the closest value. Its figures
+  are tried headline first: levels before growth rates, the analysts' consensus last.
 - A claim without any figure that names an event ("美国禁止英伟达向中国出售H20", "Nvidia unveils Rubin") joins a
   candidate with the same event key `<entity>|<event>`.
 - Otherwise it starts a cluster, represented by its first figure (else its event).
+- A claim whose figure has a period joining a cluster represented by the same figure without one returns the
+  dated representative (`Placement.refined`) for the caller to store.
 - Contradiction: the new claim's figure and a candidate's representative fact share entity, metric and a
   known period (not None), have the same unit, and differ beyond the rounding tolerance. Analysts' consensus
   figures never contradict (estimates differ by nature). Which claims are close enough in time is the caller's
@@ -62,6 +65,7 @@ class ClusterRep:
     cluster_id: Hashable
     fact: Fact | None = None
     event: str | None = None
+    size: int = 1  # claims in the cluster: of two clusters a rounded figure fits, it joins the larger
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,9 @@ class Placement:
 
     cluster_id: Hashable | None
     contradicts: tuple[Hashable, ...] = field(default_factory=tuple)
+    # When the claim joins a cluster whose representative fact has no period and its own fact has one: the
+    # representative to store instead (the same fact, dated), so later claims can contradict it.
+    refined: ClusterRep | None = None
 
 
 def _field(claim: Any, name: str) -> Any:
@@ -96,6 +103,9 @@ def claim_facts(claim: Any) -> ClaimFacts:
                 value_max=None if value_max is None else float(value_max),
             )
         )
+    # The headline figure first: a level before its growth rate ("前年同期比56%増の467億ドル" is about 467億ドル),
+    # the analysts' consensus last.
+    facts.sort(key=lambda f: (f.key.metric == "consensus", f.key.metric.endswith("_growth")))
     event = None if facts else event_key(str(_field(claim, "text") or ""), list(_field(claim, "entities") or ()))
     return ClaimFacts(facts=tuple(facts), event=event, stance=str(_field(claim, "stance") or "neutral"))
 
@@ -160,12 +170,16 @@ def place(new: ClaimFacts, candidates: Iterable[ClusterRep]) -> Placement:
     """The cluster a claim joins (None: it starts one) and the candidates it contradicts."""
     reps = list(candidates)
     joined: Hashable | None = None
+    refined: ClusterRep | None = None
     for fact in new.facts:
-        for rep in reps:
-            if rep.fact is not None and joins(fact, rep.fact):
-                joined = rep.cluster_id
-                break
-        if joined is not None:
+        matching = [rep for rep in reps if rep.fact is not None and joins(fact, rep.fact)]
+        if matching:
+            # the larger cluster, then the closer value (a rounded "nearly $600 billion" fits several tallies)
+            best = max(matching, key=lambda r: (r.size, -abs(fact.value - r.fact.value)))  # type: ignore[union-attr]
+            joined = best.cluster_id
+            assert best.fact is not None
+            if best.fact.key.period is None and fact.key.period is not None:
+                refined = ClusterRep(cluster_id=best.cluster_id, fact=fact, event=best.event, size=best.size)
             break
     if joined is None and not new.facts and new.event:
         joined = next((rep.cluster_id for rep in reps if rep.fact is None and rep.event == new.event), None)
@@ -175,4 +189,4 @@ def place(new: ClaimFacts, candidates: Iterable[ClusterRep]) -> Placement:
         for rep in reps:
             if rep.cluster_id != joined and rep.fact is not None and contradicts(first, rep.fact):
                 contradicted.append(rep.cluster_id)
-    return Placement(cluster_id=joined, contradicts=tuple(dict.fromkeys(contradicted)))
+    return Placement(cluster_id=joined, contradicts=tuple(dict.fromkeys(contradicted)), refined=refined)

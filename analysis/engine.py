@@ -172,7 +172,10 @@ def analyze(
             continue
         repeats.keep(claim.entities)
         claims.append(claim)
-    attach_facts(claims, text, norm, hits, title=title, published=as_date(published), parents=vocab.entity_parent)
+    attach_facts(
+        claims, text, norm, hits, title=title, published=as_date(published), parents=vocab.entity_parent,
+        kinds=vocab.entity_kind, main=main,
+    )
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 

@@ -71,7 +71,7 @@ def written_step(text: str | None, value: float) -> float:
 def same_value(a: Any, b: Any) -> bool:
     """Do two quantities give one value (same unit; equal once rounded to the coarser one's last digit)?"""
     unit = _field(a, "unit")
-    if unit != _field(b, "unit"):
+    if unit != _field(b, "unit") and not _same_local_yuan(a, b):
         return False
     va, vb = _field(a, "value"), _field(b, "value")
     if va is None or vb is None:
@@ -81,6 +81,20 @@ def same_value(a: Any, b: Any) -> bool:
     if ma is not None or mb is not None:
         return _same_range(va, ma, vb, mb, a, b, unit)
     return _close(va, vb, _tolerance(va, vb, a, b, unit))
+
+
+def _same_local_yuan(a: Any, b: Any) -> bool:
+    """元 on its own is the local currency: CNY in mainland text, TWD in Taiwan's ("4523億元" is NT$452.3 billion).
+    The engine reads a bare 元 as CNY, so CNY written as a bare 元 matches TWD."""
+    units = {_field(a, "unit"), _field(b, "unit")}
+    if units != {"CNY", "TWD"}:
+        return False
+    yuan = a if _field(a, "unit") == "CNY" else b
+    text = str(_field(yuan, "text") or "")
+    return text.endswith("元") and not any(word in text for word in _MAINLAND_YUAN)
+
+
+_MAINLAND_YUAN = ("人民币", "人民幣", "RMB", "¥", "￥")
 
 
 def _tolerance(va: float, vb: float, a: Any, b: Any, unit: str) -> float:

@@ -19,7 +19,16 @@ from .vocabulary import _traditional_forms
 # Units of a quantity, grouped by what a metric word can name.
 CURRENCIES = frozenset({"USD", "CNY", "JPY", "TWD", "KRW", "HKD", "EUR"})
 # Word kinds of the fact lexicon besides "metric".
-MARKER_KINDS = ("sequential", "share_of", "guidance", "consensus", "segments", "next_period", "this_period")
+MARKER_KINDS = (
+    "sequential",
+    "share_of",
+    "guidance",
+    "consensus",
+    "segments",
+    "next_period",
+    "this_period",
+    "value_change",
+)
 
 
 @dataclass(frozen=True)

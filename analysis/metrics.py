@@ -24,7 +24,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .facts_vocab import CURRENCIES, FactsVocabulary, get_facts_vocabulary
 from .lexicon import Hit
@@ -35,6 +35,7 @@ from .periods import (
     compile_period_pattern,
     fiscal_year_of,
     next_quarter,
+    period_end,
     read_periods,
     resolve,
 )
@@ -57,11 +58,19 @@ _PERIODIC = frozenset(
 )
 # Figures of a company, not of a product: a product's share move or market value is its maker's.
 _MAKER_METRICS = frozenset({"share_price_move", "market_value"})
+# A product owns these figures when named right before the metric word ("Blackwell revenue", "H20收入").
+_PRODUCT_METRICS = frozenset({"revenue", "datacenter_revenue", "ai_revenue", "units", "chip_price", "orders"})
+_PRODUCT_REACH = 12
+# Revenue of a segment that has a metric of its own.
+_SEGMENT_REVENUE = frozenset({"datacenter_revenue", "ai_revenue"})
 # Metrics a forecast word does not turn into something else: a capex plan or an order is itself the fact.
 _FORECAST_KEEPS = frozenset({"capex", "orders", "units", "market_share", "chip_price", "export_value", "power"})
 _CLAUSE_BREAKS = frozenset("，,；;。、:：\n")
+_BRACKET = re.compile(r"\s?[(（][^()（）]{1,24}[)）]")
 # How far after a number a metric word (ja: 467億ドルの売上高) or an "expected" may stand.
 _AFTER_WINDOW = 12
+# How much of the document's start is read for the period it reports on.
+_LEAD_CHARS = 400
 _SEGMENT_WINDOW = 12
 
 
@@ -98,6 +107,8 @@ class DocumentContext:
     published: _dt.date | None
     period: str | None = None  # the period of the document's first dated figure (or its title's)
     period_fixed: bool = False
+    main: str = ""  # the document's main entity: the owner of figures in claims that name none
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 class _Patterns:
@@ -124,19 +135,30 @@ def attach_facts(
     title: str | None = None,
     published: _dt.date | None = None,
     parents: dict[str, str] | None = None,
+    kinds: dict[str, str] | None = None,
+    main: str = "",
 ) -> None:
     """Sets metric, period and entity on the quantities of `claims` (claims of `text`, in document order;
-    `norm` its normalised form, `hits` the engine's lexicon hits over it). Quantities with no metric stay bare."""
+    `norm` its normalised form, `hits` the engine's lexicon hits over it; `parents` product -> maker, `kinds`
+    entity -> chip|context, `main` the document's main entity). Quantities with no metric stay bare."""
     if not any(c.quantities for c in claims):
         return
     vocab = get_facts_vocabulary()
     pattern = _Patterns.period(vocab)
     parents = parents or {}
-    context = DocumentContext(published=published)
+    context = DocumentContext(published=published, main=main, kinds=kinds or {})
     if title:
         for raw in read_periods(normalize(title), pattern, vocab.quarter_numbers):
             if raw.kind in ("fq", "q", "cq", "months", "fy_end", "fy_start") or raw.year:
-                context.period = _resolve(raw, "", _main_owner(claims), vocab, context, parents)
+                context.period = _resolve(raw, "", main or _main_owner(claims), vocab, context, parents)
+                if context.period:
+                    context.period_fixed = True
+                    break
+    if not context.period_fixed:
+        # the period the lead names (what the piece reports on) stands for the document's, as a title's would
+        for raw in read_periods(norm[:_LEAD_CHARS], pattern, vocab.quarter_numbers):
+            if raw.kind != "cy":
+                context.period = _resolve(raw, "", main or _main_owner(claims), vocab, context, parents)
                 if context.period:
                     context.period_fixed = True
                     break
@@ -147,12 +169,33 @@ def attach_facts(
         if found < 0:
             continue
         cursor = found
-        if not claim.quantities:
-            continue
         end = found + len(claim.text)
+        if not claim.quantities:
+            if not context.period_fixed:
+                _note_context(claim, norm[found:end], vocab, pattern, context, parents, main)
+            continue
         lo, hi = bisect_left(hit_starts, found), bisect_left(hit_starts, end)
         entity_hits = [(h.start - found, h.entity) for h in hits[lo:hi] if h.entity and h.end <= end]
         _attach_claim(claim, norm[found:end], entity_hits, vocab, pattern, context, parents)
+
+
+def _note_context(
+    claim: Claim,
+    sentence: str,
+    vocab: FactsVocabulary,
+    pattern: re.Pattern[str],
+    context: DocumentContext,
+    parents: dict[str, str],
+    main: str,
+) -> None:
+    """A claim without figures may still say which period the document is about ("reported results for the
+    second quarter of fiscal 2026")."""
+    for raw in read_periods(sentence, pattern, vocab.quarter_numbers):
+        owner = claim.entities[0] if claim.entities else main
+        period = _resolve(raw, owner, main, vocab, context, parents)
+        if period:
+            context.period, context.period_fixed = period, True
+            return
 
 
 def _main_owner(claims: Sequence[Claim]) -> str:
@@ -171,11 +214,7 @@ def _attach_claim(
     context: DocumentContext,
     parents: dict[str, str],
 ) -> None:
-    words = [
-        _Word(h.start, h.end, r.kind, r.value, r.flag != "weak")
-        for h in vocab.lexicon.scan(sentence)
-        for r in h.roles[:1]
-    ]
+    words = [_Word(h.start, h.end, r.kind, r.value, r.flag != "weak") for h in vocab.lexicon.scan(sentence) for r in h.roles]
     breaks = [i for i, ch in enumerate(sentence) if ch in _CLAUSE_BREAKS]
     periods: list[RawPeriod] | None = None
     cursor = 0
@@ -190,16 +229,26 @@ def _attach_claim(
         placed.append((q, at, at + len(q.text)))
     starts = sorted(s for _, s, _ in placed)
     for q, start, end in placed:
-        next_number = next((s for s in starts if s > start), len(sentence))
-        metric, metric_at = _metric(q, start, end, next_number, sentence, words, breaks, vocab)
+        # (a conversion in brackets right after a figure, "NT$452.3 billion ($14.3 billion) in net income", does
+        # not stand between the figure and its metric word)
+        next_number = next(
+            (s for s in starts if s > start and sentence[end:s].strip(" ") not in ("(", "（", "(约", "（约", "(約", "（約")),
+            len(sentence),
+        )
+        metric, metric_at = _metric(q, start, end, next_number, sentence, words, breaks, vocab, starts)
         if metric is None:
             continue
         q.metric = metric
-        entity = _entity(claim, metric_at if metric_at is not None else start, entity_hits, metric, parents)
+        entity = _entity(claim, metric_at if metric_at is not None else start, entity_hits, metric, parents, context)
         q.entity = entity or None
         if periods is None:
             periods = read_periods(sentence, pattern, vocab.quarter_numbers)
         q.period = _period(q, start, periods, breaks, words, vocab, context, parents)
+        if q.period and metric in _PERIODIC and _is_future(q.period, q.entity or "", vocab, context, parents):
+            # A figure for a period not yet over is a forecast: revenue is guidance, the rest no fact.
+            q.metric = "guidance" if metric == "revenue" else None
+            if q.metric is None:
+                q.period = q.entity = None
 
 
 def _clause_start(breaks: list[int], position: int) -> int:
@@ -221,6 +270,7 @@ def _metric(
     words: list[_Word],
     breaks: list[int],
     vocab: FactsVocabulary,
+    quantity_starts: list[int],
 ) -> tuple[str | None, int | None]:
     """(metric, where its word starts) for the quantity at sentence[start:end]."""
     kind = unit_class(q.unit, vocab)
@@ -229,6 +279,11 @@ def _metric(
     if q.unit in vocab.unit_metrics:
         return vocab.unit_metrics[q.unit], None
     clause = _clause_start(breaks, start)
+    # a conversion in brackets right after the figure ("5890億ドル(約91兆2000億円)の減少") is skipped over
+    bracket = _BRACKET.match(sentence, end)
+    if bracket is not None:
+        end = bracket.end()
+        next_number = min((s for s in quantity_starts if s >= end), default=len(sentence))
     clause_end = _clause_end(breaks, end, len(sentence))
     after_end = min(clause_end, next_number, end + _AFTER_WINDOW)
     before = [w for w in words if w.end <= start]
@@ -245,6 +300,16 @@ def _metric(
     if chosen is None:
         return None, None
     metric = chosen.value
+    if metric == "revenue":
+        # "Data Center products, which brought in $41.1 billion in sales": a segment metric named earlier in the
+        # sentence, with no other figure between, makes the revenue that segment's.
+        segment = [w for w in fits if w.kind == "metric" and w.value in _SEGMENT_REVENUE and w.end <= start]
+        if segment and not any(segment[-1].end <= s < start for s in quantity_starts):
+            metric = segment[-1].value
+    if metric == "revenue" and kind == "money" and any(w.kind == "share_of" and w.start >= end for w in words):
+        return None, None  # "売上高は411億ドルと、全体の約88%を占め": a part of the revenue, not all of it
+    if metric == "market_value" and "value_change" in has:
+        metric = "market_value_change"
     # A segment's figure ("游戏业务营收", "China revenue", "revenue from gaming") is not the company's.
     seg_from = max(clause, chosen.start - _SEGMENT_WINDOW)
     if any(w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words):
@@ -279,17 +344,33 @@ def _nearest(fits: list[_Word], clause: int, start: int, end: int, after_end: in
 
 
 def _entity(
-    claim: Claim, position: int, entity_hits: list[tuple[int, str]], metric: str, parents: dict[str, str]
+    claim: Claim,
+    position: int,
+    entity_hits: list[tuple[int, str]],
+    metric: str,
+    parents: dict[str, str],
+    context: DocumentContext,
 ) -> str:
-    before = [name for at, name in entity_hits if at <= position]
+    """The owner of a figure: the entity named nearest before its metric word (a company; a product only for
+    its own revenue named right before the word, "Blackwell revenue"), else the claim's first entity's company,
+    else the document's main entity. A share move or market value is a listed chip company's when the sentence
+    names one (not the AI lab that moved it)."""
+    before = [(at, name) for at, name in entity_hits if at <= position]
     if before:
-        name = before[-1]
+        at, name = before[-1]
+        if name in parents and not (metric in _PRODUCT_METRICS and position - at <= _PRODUCT_REACH):
+            name = parents[name]
     elif claim.entities:
-        name = claim.entities[0]
+        name = parents.get(claim.entities[0], claim.entities[0])
     else:
-        return ""
+        return context.main
     if metric in _MAKER_METRICS:
-        return parents.get(name, name)
+        name = parents.get(name, name)
+        if context.kinds.get(name) != "chip":
+            chip = next((parents.get(n, n) for n in claim.entities if context.kinds.get(parents.get(n, n)) == "chip"), "")
+            if not chip and context.kinds.get(context.main) == "chip":
+                chip = context.main
+            name = chip or name
     return name
 
 
@@ -310,8 +391,7 @@ def _period(
         raw = min(own, key=lambda p: abs(p.start - start))
     else:
         earlier = [p for p in periods if p.end <= start]
-        later = [p for p in periods if p.start >= start]
-        raw = earlier[-1] if earlier else later[0] if later else None
+        raw = earlier[-1] if earlier else None
     metric = q.metric or ""
     if raw is not None:
         period = _resolve(raw, q.entity or "", "", vocab, context, parents)
@@ -324,6 +404,15 @@ def _period(
     if metric in _PERIODIC:
         return context.period
     return None
+
+
+def _is_future(period: str, entity: str, vocab: FactsVocabulary, context: DocumentContext, parents: dict[str, str]) -> bool:
+    """Does `period` end after the month the document was published in?"""
+    if context.published is None or not (entity or context.main):
+        return False
+    owner = parents.get(entity, entity) or context.main
+    end = period_end(period, vocab.fiscal_year_end.get(owner, 12))
+    return end is not None and end > context.published.year * 12 + context.published.month - 1
 
 
 def _resolve(

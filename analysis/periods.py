@@ -79,7 +79,7 @@ def compile_period_pattern(vocab: FactsVocabulary) -> re.Pattern[str]:
         rf"(?P<i_fis>fiscal[\s-])?(?P<i_qw>{qword})[\s-](?P<i_fis2>fiscal[\s-])?quarter"
         rf"(?:\s+(?:of|in)\s+(?P<i_y>20\d\d){not_more})?",
         # 第二财季, 第三季度, 第2四半期, 二季度
-        rf"第?\s*(?P<j_q>{qn})\s*(?P<j_w>{fq_cjk}|{cq_cjk}|{jq})",
+        rf"(?<![\d.])第?\s*(?P<j_q>{qn})\s*(?P<j_w>{fq_cjk}|{cq_cjk}|{jq})",
         # Q2, 2Q
         r"(?<![A-Za-z0-9])(?:Q(?P<k_q>[1-4])|(?P<k_q2>[1-4])Q)(?![A-Za-z0-9])",
         # FY2026, fiscal 2026, 2026财年
@@ -190,7 +190,9 @@ def resolve(raw: RawPeriod, year_end: int, published: _dt.date | None, context_y
             return _quarter_form(raw.year, quarter, raw.month)
         return _year_form(raw.year, raw.month)
     if kind == FISCAL_YEAR_STARTING and raw.year:
-        fiscal_year = raw.year if year_end == 12 else raw.year + 1
+        # ja 年度: a year ending in January or February (NVIDIA, Marvell) is written with the name the company
+        # gives it, the year it ends; a March year (Japanese companies) with the year it starts.
+        fiscal_year = raw.year if year_end in (12, 1, 2) else raw.year + 1
         return _quarter_form(fiscal_year, quarter, year_end) if quarter else _year_form(fiscal_year, year_end)
     if kind == CALENDAR_QUARTER and raw.year and quarter:
         return f"{raw.year}Q{quarter}"
@@ -232,6 +234,18 @@ def next_quarter(period: str) -> str | None:
     if quarter == 4:
         return f"{prefix}{year + 1}Q1"
     return f"{prefix}{year}Q{quarter + 1}"
+
+
+def period_end(period: str, year_end: int) -> int | None:
+    """Absolute month index (year * 12 + month - 1) in which a normal-form period ends."""
+    m = re.fullmatch(r"(FY)?(\d{4})(?:Q([1-4]))?", period)
+    if m is None:
+        return None
+    fiscal, year, quarter = bool(m.group(1)), int(m.group(2)), m.group(3)
+    end_month = year_end if fiscal else 12
+    if quarter:
+        return _fiscal_quarter_end(year, int(quarter), end_month)
+    return _months(year, end_month)
 
 
 def fiscal_year_of(period: str) -> int | None:
