@@ -14,8 +14,9 @@ a cluster is never re-clustered.
 - Otherwise it starts a cluster, represented by its first figure (else its event).
 - A claim whose figure has a period joining a cluster represented by the same figure without one returns the
   dated representative (`Placement.refined`) for the caller to store.
-- Contradiction: the new claim's figure and a candidate's representative fact share entity, metric and a
-  known period (not None), have the same unit, and differ beyond the rounding tolerance. Analysts' consensus
+- Contradiction: the new claim's figure and a candidate's representative fact share entity, metric and
+  period, have the same unit, and differ beyond the rounding tolerance; without a period, only for one-off
+  amounts (not share moves, market values or prices, which move all the time). Analysts' consensus
   figures never contradict (estimates differ by nature). Which claims are close enough in time is the caller's
   window; this module does not look at dates.
 """
@@ -32,6 +33,8 @@ from .vocabulary import get_vocabulary
 
 # Metrics whose differing values are not a contradiction.
 _NEVER_CONTRADICT = frozenset({"consensus"})
+# Figures that move all the time: without a period two values are two moments.
+_MOVING = frozenset({"share_price_move", "market_value", "chip_price", "market_share"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +159,12 @@ def joins(fact: Fact, rep: Fact) -> bool:
 
 
 def contradicts(fact: Fact, rep: Fact) -> bool:
-    """Same entity, metric and known period and unit, values beyond rounding apart."""
+    """Same entity, metric, period and unit, values beyond rounding apart. Without a period only one-off amounts
+    (a charge, a market value lost that day) can contradict, within the caller's window: a share price, a market
+    value or a price moves all the time, so two undated figures of it are two moments, not a disagreement."""
     return (
         fact.key == rep.key
-        and fact.key.period is not None
+        and (fact.key.period is not None or fact.key.metric not in _MOVING)
         and fact.key.metric not in _NEVER_CONTRADICT
         and fact.unit == rep.unit
         and not same_value(fact, rep)

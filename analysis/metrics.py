@@ -53,14 +53,19 @@ _PERIODIC = frozenset(
         "eps",
         "gross_margin",
         "operating_margin",
+        "net_margin",
+        "opex",
+        "export_value",  # a charge is booked in a quarter
     }
     | {f"{m}_growth" for m in _GROWTH_OF}
 )
 # Figures of a company, not of a product: a product's share move or market value is its maker's.
-_MAKER_METRICS = frozenset({"share_price_move", "market_value"})
+_MAKER_METRICS = frozenset({"share_price_move", "market_value", "market_value_change"})
 # A product owns these figures when named right before the metric word ("Blackwell revenue", "H20收入").
 _PRODUCT_METRICS = frozenset({"revenue", "datacenter_revenue", "ai_revenue", "units", "chip_price", "orders"})
 _PRODUCT_REACH = 12
+# Figures a segment can have ("游戏业务营收", "China revenue"); an export ban on China is not a China segment.
+_SEGMENTABLE = frozenset({"revenue", "net_income", "operating_income", "gross_margin", "operating_margin", "net_margin"})
 # Revenue of a segment that has a metric of its own.
 _SEGMENT_REVENUE = frozenset({"datacenter_revenue", "ai_revenue"})
 # Metrics a forecast word does not turn into something else: a capex plan or an order is itself the fact.
@@ -109,6 +114,22 @@ class DocumentContext:
     period_fixed: bool = False
     main: str = ""  # the document's main entity: the owner of figures in claims that name none
     kinds: dict[str, str] = field(default_factory=dict)
+    hits: Sequence[Hit] = ()
+    parents: dict[str, str] = field(default_factory=dict)
+    _chip_main: str | None = None
+
+    def chip_main(self) -> str:
+        """The chip company the document names most (a share move reported in a piece about an AI lab is the
+        chipmaker's); worked out on first use only."""
+        if self._chip_main is None:
+            counts: dict[str, int] = {}
+            for h in self.hits:
+                if h.entity:
+                    name = self.parents.get(h.entity, h.entity)
+                    if self.kinds.get(name) == "chip":
+                        counts[name] = counts.get(name, 0) + 1
+            self._chip_main = max(counts, key=lambda n: counts[n]) if counts else ""
+        return self._chip_main
 
 
 class _Patterns:
@@ -146,7 +167,7 @@ def attach_facts(
     vocab = get_facts_vocabulary()
     pattern = _Patterns.period(vocab)
     parents = parents or {}
-    context = DocumentContext(published=published, main=main, kinds=kinds or {})
+    context = DocumentContext(published=published, main=main, kinds=kinds or {}, hits=hits, parents=parents)
     if title:
         for raw in read_periods(normalize(title), pattern, vocab.quarter_numbers):
             if raw.kind in ("fq", "q", "cq", "months", "fy_end", "fy_start") or raw.year:
@@ -312,7 +333,7 @@ def _metric(
         metric = "market_value_change"
     # A segment's figure ("游戏业务营收", "China revenue", "revenue from gaming") is not the company's.
     seg_from = max(clause, chosen.start - _SEGMENT_WINDOW)
-    if any(w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words):
+    if metric in _SEGMENTABLE and any(w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words):
         return None, None
     if kind == "pct" and metric in _GROWTH_OF:
         if not has.isdisjoint(("sequential", "share_of", "guidance")):
@@ -363,13 +384,13 @@ def _entity(
     elif claim.entities:
         name = parents.get(claim.entities[0], claim.entities[0])
     else:
-        return context.main
+        return parents.get(context.main, context.main)
     if metric in _MAKER_METRICS:
         name = parents.get(name, name)
         if context.kinds.get(name) != "chip":
             chip = next((parents.get(n, n) for n in claim.entities if context.kinds.get(parents.get(n, n)) == "chip"), "")
-            if not chip and context.kinds.get(context.main) == "chip":
-                chip = context.main
+            if not chip:
+                chip = context.chip_main()
             name = chip or name
     return name
 

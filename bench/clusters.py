@@ -169,6 +169,8 @@ def evaluate(root: Path = SET) -> Result:
         what = rep.fact.key if rep.fact else rep.event
         labels_here = Counter(gold[j] for j in members)
         details.append(f"cluster {cid} {what}: {dict(labels_here)}")
+        for j in members:
+            details.append(f"    {gold[j]:28} {claims[j][0]}: {claims[j][1].text[:70]}")
     return Result(
         precision=precision / n,
         recall=recall / n,
