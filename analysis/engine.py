@@ -11,8 +11,8 @@ from .language import detect_language
 from .lexicon import Hit
 from .metrics import attach_facts
 from .model import Claim, DocumentAnalysis
-from .periods import as_date
 from .normalize import normalize
+from .periods import as_date
 from .quantities import NumberIndex, extract_quantities
 from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, is_relevant, judge
 from .sentences import quick_key, sentence_spans
@@ -173,8 +173,15 @@ def analyze(
         repeats.keep(claim.entities)
         claims.append(claim)
     attach_facts(
-        claims, text, norm, hits, title=title, published=as_date(published), parents=vocab.entity_parent,
-        kinds=vocab.entity_kind, main=main,
+        claims,
+        text,
+        norm,
+        hits,
+        title=title,
+        published=as_date(published),
+        parents=vocab.entity_parent,
+        kinds=vocab.entity_kind,
+        main=main,
     )
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 

@@ -20,6 +20,7 @@ claims. Per quantity:
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
 import threading
 from bisect import bisect_left
@@ -40,6 +41,7 @@ from .periods import (
     resolve,
 )
 
+_START = operator.itemgetter(0)  # a Hit's start offset
 # Money metrics whose percentage figure is a year-on-year change, named `<metric>_growth`.
 _GROWTH_OF = frozenset({"revenue", "datacenter_revenue", "ai_revenue", "net_income", "operating_income", "capex"})
 # Metrics of a reporting period: without a period of their own they take the one the document is about.
@@ -65,12 +67,14 @@ _MAKER_METRICS = frozenset({"share_price_move", "market_value", "market_value_ch
 _PRODUCT_METRICS = frozenset({"revenue", "datacenter_revenue", "ai_revenue", "units", "chip_price", "orders"})
 _PRODUCT_REACH = 12
 # Figures a segment can have ("游戏业务营收", "China revenue"); an export ban on China is not a China segment.
-_SEGMENTABLE = frozenset({"revenue", "net_income", "operating_income", "gross_margin", "operating_margin", "net_margin"})
+_SEGMENTABLE = frozenset(
+    {"revenue", "net_income", "operating_income", "gross_margin", "operating_margin", "net_margin"}
+)
 # Revenue of a segment that has a metric of its own.
 _SEGMENT_REVENUE = frozenset({"datacenter_revenue", "ai_revenue"})
 # Metrics a forecast word does not turn into something else: a capex plan or an order is itself the fact.
 _FORECAST_KEEPS = frozenset({"capex", "orders", "units", "market_share", "chip_price", "export_value", "power"})
-_CLAUSE_BREAKS = frozenset("，,；;。、:：\n")
+_BREAK = re.compile("[，,；;。、:：\n]")
 _BRACKET = re.compile(r"\s?[(（][^()（）]{1,24}[)）]")
 # How far after a number a metric word (ja: 467億ドルの売上高) or an "expected" may stand.
 _AFTER_WINDOW = 12
@@ -183,40 +187,18 @@ def attach_facts(
                 if context.period:
                     context.period_fixed = True
                     break
-    hit_starts = [h.start for h in hits]
     cursor = 0
     for claim in claims:
         found = text.find(claim.text, cursor)
         if found < 0:
             continue
         cursor = found
-        end = found + len(claim.text)
         if not claim.quantities:
-            if not context.period_fixed:
-                _note_context(claim, norm[found:end], vocab, pattern, context, parents, main)
             continue
-        lo, hi = bisect_left(hit_starts, found), bisect_left(hit_starts, end)
+        end = found + len(claim.text)
+        lo, hi = bisect_left(hits, found, key=_START), bisect_left(hits, end, key=_START)
         entity_hits = [(h.start - found, h.entity) for h in hits[lo:hi] if h.entity and h.end <= end]
         _attach_claim(claim, norm[found:end], entity_hits, vocab, pattern, context, parents)
-
-
-def _note_context(
-    claim: Claim,
-    sentence: str,
-    vocab: FactsVocabulary,
-    pattern: re.Pattern[str],
-    context: DocumentContext,
-    parents: dict[str, str],
-    main: str,
-) -> None:
-    """A claim without figures may still say which period the document is about ("reported results for the
-    second quarter of fiscal 2026")."""
-    for raw in read_periods(sentence, pattern, vocab.quarter_numbers):
-        owner = claim.entities[0] if claim.entities else main
-        period = _resolve(raw, owner, main, vocab, context, parents)
-        if period:
-            context.period, context.period_fixed = period, True
-            return
 
 
 def _main_owner(claims: Sequence[Claim]) -> str:
@@ -235,8 +217,10 @@ def _attach_claim(
     context: DocumentContext,
     parents: dict[str, str],
 ) -> None:
-    words = [_Word(h.start, h.end, r.kind, r.value, r.flag != "weak") for h in vocab.lexicon.scan(sentence) for r in h.roles]
-    breaks = [i for i, ch in enumerate(sentence) if ch in _CLAUSE_BREAKS]
+    words = [
+        _Word(h.start, h.end, r.kind, r.value, r.flag != "weak") for h in vocab.lexicon.scan(sentence) for r in h.roles
+    ]
+    breaks = [m.start() for m in _BREAK.finditer(sentence)]
     periods: list[RawPeriod] | None = None
     cursor = 0
     placed: list[tuple[Quantity, int, int]] = []
@@ -253,7 +237,11 @@ def _attach_claim(
         # (a conversion in brackets right after a figure, "NT$452.3 billion ($14.3 billion) in net income", does
         # not stand between the figure and its metric word)
         next_number = next(
-            (s for s in starts if s > start and sentence[end:s].strip(" ") not in ("(", "（", "(约", "（约", "(約", "（約")),
+            (
+                s
+                for s in starts
+                if s > start and sentence[end:s].strip(" ") not in ("(", "（", "(约", "（约", "(約", "（約")
+            ),
             len(sentence),
         )
         metric, metric_at = _metric(q, start, end, next_number, sentence, words, breaks, vocab, starts)
@@ -333,7 +321,9 @@ def _metric(
         metric = "market_value_change"
     # A segment's figure ("游戏业务营收", "China revenue", "revenue from gaming") is not the company's.
     seg_from = max(clause, chosen.start - _SEGMENT_WINDOW)
-    if metric in _SEGMENTABLE and any(w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words):
+    if metric in _SEGMENTABLE and any(
+        w.kind == "segments" and seg_from <= w.start < start and not chosen.start <= w.start < chosen.end for w in words
+    ):
         return None, None
     if kind == "pct" and metric in _GROWTH_OF:
         if not has.isdisjoint(("sequential", "share_of", "guidance")):
@@ -388,7 +378,9 @@ def _entity(
     if metric in _MAKER_METRICS:
         name = parents.get(name, name)
         if context.kinds.get(name) != "chip":
-            chip = next((parents.get(n, n) for n in claim.entities if context.kinds.get(parents.get(n, n)) == "chip"), "")
+            chip = next(
+                (parents.get(n, n) for n in claim.entities if context.kinds.get(parents.get(n, n)) == "chip"), ""
+            )
             if not chip:
                 chip = context.chip_main()
             name = chip or name
@@ -427,7 +419,9 @@ def _period(
     return None
 
 
-def _is_future(period: str, entity: str, vocab: FactsVocabulary, context: DocumentContext, parents: dict[str, str]) -> bool:
+def _is_future(
+    period: str, entity: str, vocab: FactsVocabulary, context: DocumentContext, parents: dict[str, str]
+) -> bool:
     """Does `period` end after the month the document was published in?"""
     if context.published is None or not (entity or context.main):
         return False
@@ -437,7 +431,12 @@ def _is_future(period: str, entity: str, vocab: FactsVocabulary, context: Docume
 
 
 def _resolve(
-    raw: RawPeriod, entity: str, fallback_entity: str, vocab: FactsVocabulary, context: DocumentContext, parents: dict[str, str]
+    raw: RawPeriod,
+    entity: str,
+    fallback_entity: str,
+    vocab: FactsVocabulary,
+    context: DocumentContext,
+    parents: dict[str, str],
 ) -> str | None:
     owner = entity or fallback_entity
     owner = parents.get(owner, owner)

@@ -48,7 +48,7 @@ def compile_period_pattern(vocab: FactsVocabulary) -> re.Pattern[str]:
     """One alternation for every period shape; tried in this order at each position (longest shapes first)."""
     qn = _alt([w for w in vocab.quarter_numbers if not w.isascii() or w.isdigit()])  # 二, 2
     qword = _alt([w for w in vocab.quarter_numbers if w.isascii() and not w.isdigit()])  # second, 2nd
-    fy_latin = r"(?:FY|fiscal(?:\s+year)?)"
+    fy_latin = r"(?:fy|fiscal(?:\s+year)?)"
     fy_cjk = _alt([w for w in vocab.fiscal_year_words if not w.isascii()])
     fq_cjk = _alt(list(vocab.fiscal_quarter_words))
     cq_cjk = _alt(list(vocab.calendar_quarter_words))
@@ -57,38 +57,40 @@ def compile_period_pattern(vocab: FactsVocabulary) -> re.Pattern[str]:
     not_more = r"(?!\d|%|\.\d)"
     shapes = [
         # FY2026 Q2, FY26Q2, fiscal 2026 second quarter, FY2026第二季度
-        rf"{fy_latin}\s*'?(?P<a_y>{year})\s*[-/]?\s*(?:Q(?P<a_q>[1-4])|(?P<a_q2>[1-4])Q|(?P<a_qw>{qword})[\s-]quarter"
+        rf"{fy_latin}\s*'?(?P<a_y>{year})\s*[-/]?\s*(?:q(?P<a_q>[1-4])|(?P<a_q2>[1-4])q|(?P<a_qw>{qword})[\s-]quarter"
         rf"|第?\s*(?P<a_qz>{qn})\s*(?:{fq_cjk}|{cq_cjk}))",
         # Q2 FY26, 2Q FY2026, second quarter of fiscal 2026, second fiscal quarter of fiscal year 2026
-        rf"(?:Q(?P<b_q>[1-4])|(?P<b_q2>[1-4])Q|(?P<b_qw>{qword})(?:[\s-]fiscal)?[\s-]quarter)\s*,?\s*(?:of\s+)?"
+        rf"(?:q(?P<b_q>[1-4])|(?P<b_q2>[1-4])q|(?P<b_qw>{qword})(?:[\s-]fiscal)?[\s-]quarter)\s*,?\s*(?:of\s+)?"
         rf"(?:the\s+)?{fy_latin}\s*'?(?P<b_y>{year}){not_more}",
         # 2026财年第二季度, 2026财年Q2
-        rf"(?P<c_y>{year})\s*(?:{fy_cjk})\s*的?\s*(?:第?\s*(?P<c_q>{qn})\s*(?:{fq_cjk}|{cq_cjk})|Q(?P<c_q2>[1-4]))",
+        rf"(?P<c_y>{year})\s*(?:{fy_cjk})\s*的?\s*(?:第?\s*(?P<c_q>{qn})\s*(?:{fq_cjk}|{cq_cjk})|q(?P<c_q2>[1-4]))",
         # 2025年5-7月期, 5～7月期
         rf"(?:(?P<d_y>{year})\s*年\s*)?(?P<d_m1>1[0-2]|0?[1-9])\s*月?\s*(?:[-~～〜–—]|から)\s*"
         rf"(?P<d_m2>1[0-2]|0?[1-9])\s*月期",
         # 2026年1月期, 2026年1月期第2四半期
-        rf"(?P<e_y>{year})\s*年\s*(?P<e_m>1[0-2]|0?[1-9])\s*月期(?:\s*の?\s*(?:第\s*(?P<e_q>[1-4])\s*(?:{jq})|(?P<e_q2>[1-4])Q))?",
+        rf"(?P<e_y>{year})\s*年\s*(?P<e_m>1[0-2]|0?[1-9])\s*月期(?:\s*の?\s*(?:第\s*(?P<e_q>[1-4])\s*(?:{jq})|(?P<e_q2>[1-4])q))?",
         # ja 2025年度 (第2四半期)
-        rf"(?P<g_y>{year})\s*年度\s*の?\s*(?:第\s*(?P<g_q>[1-4])\s*(?:{jq})|(?P<g_q2>[1-4])Q)?",
+        rf"(?P<g_y>{year})\s*年度\s*の?\s*(?:第\s*(?P<g_q>[1-4])\s*(?:{jq})|(?P<g_q2>[1-4])q)?",
         # 2025年第二季度, 2025年Q4, 2025年第4四半期
-        rf"(?P<f_y>{year})\s*年\s*(?:第\s*(?P<f_q>{qn})\s*(?:{cq_cjk}|{jq})|Q(?P<f_q2>[1-4])|(?P<f_q3>[1-4])Q)",
+        rf"(?P<f_y>{year})\s*年\s*(?:第\s*(?P<f_q>{qn})\s*(?:{cq_cjk}|{jq})|q(?P<f_q2>[1-4])|(?P<f_q3>[1-4])q)",
         # Q2 2025, Q2'25, 2Q25, 4Q 2025
-        rf"(?<![A-Za-z0-9])(?:Q(?P<h_q>[1-4])|(?P<h_q2>[1-4])Q)\s*(?:'|’)?\s*(?P<h_y>20\d\d|\d\d){not_more}",
+        rf"(?<![A-Za-z0-9])(?:q(?P<h_q>[1-4])|(?P<h_q2>[1-4])q)\s*(?:'|’)?\s*(?P<h_y>20\d\d|\d\d){not_more}",
         # (fiscal) second (fiscal) quarter (of 2025)
         rf"(?P<i_fis>fiscal[\s-])?(?P<i_qw>{qword})[\s-](?P<i_fis2>fiscal[\s-])?quarter"
         rf"(?:\s+(?:of|in)\s+(?P<i_y>20\d\d){not_more})?",
         # 第二财季, 第三季度, 第2四半期, 二季度
         rf"(?<![\d.])第?\s*(?P<j_q>{qn})\s*(?P<j_w>{fq_cjk}|{cq_cjk}|{jq})",
         # Q2, 2Q
-        r"(?<![A-Za-z0-9])(?:Q(?P<k_q>[1-4])|(?P<k_q2>[1-4])Q)(?![A-Za-z0-9])",
+        r"(?<![A-Za-z0-9])(?:q(?P<k_q>[1-4])|(?P<k_q2>[1-4])q)(?![A-Za-z0-9])",
         # FY2026, fiscal 2026, 2026财年
         rf"{fy_latin}\s*'?(?P<l_y>20\d\d|\d\d){not_more}|(?P<l_y2>{year})\s*(?:{fy_cjk})",
         # 2025年 (not a date: no month after it), in 2025
-        rf"(?P<m_y>20\d\d)\s*年(?!\s*\d{{1,2}}\s*月)(?!度)|(?:\bin|\bfor|\bduring|\bfull[- ]year|\bcalendar(?:\s+year)?"
-        rf"|\bthrough)\s+(?P<m_y2>20\d\d)(?![\d/-])",
+        r"(?P<m_y>20\d\d)\s*年(?!\s*\d{1,2}\s*月)(?!度)|(?:\bin|\bfor|\bduring|\bfull[- ]year|\bcalendar(?:\s+year)?"
+        r"|\bthrough)\s+(?P<m_y2>20\d\d)(?![\d/-])",
     ]
-    return re.compile("|".join(f"(?:{s})" for s in shapes), re.IGNORECASE)
+    # Matched against the text with ASCII letters lower-cased (offsets unchanged): a case-blind pattern is twice
+    # as slow. So every Latin letter above is written in lower case.
+    return re.compile("|".join(f"(?:{s})" for s in shapes))
 
 
 def _year(text: str | None) -> int | None:
@@ -98,17 +100,37 @@ def _year(text: str | None) -> int | None:
     return value + 2000 if value < 100 else value
 
 
+# Every period shape holds one of these; most claim sentences hold none and skip the full pattern (a long
+# alternation tried at every character).
+_HINT = re.compile(r"季|四半期|月期|\d\s?年|财年|財年|20\d\d|quarter|fiscal|fy|q[1-4]|[1-4]q")
+_ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+# A period's text reaches at most this far before and after its hint ("second fiscal quarter of fiscal year 2026").
+_BEFORE_HINT = 16
+_AFTER_HINT = 40
+
+
 def read_periods(text: str, pattern: re.Pattern[str], numbers: dict[str, int]) -> list[RawPeriod]:
     """Every period written in `text`, in order."""
     out: list[RawPeriod] = []
-    for m in pattern.finditer(text):
+    text = text.translate(_ASCII_LOWER)
+    # The full pattern runs only around the hints, in merged windows (lookbehinds still see the whole text).
+    windows: list[list[int]] = []
+    for hint in _HINT.finditer(text):
+        lo, hi = max(0, hint.start() - _BEFORE_HINT), hint.end() + _AFTER_HINT
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    matches = [m for lo, hi in windows for m in pattern.finditer(text, lo, min(hi, len(text)))]
+    for m in matches:
         g = m.groupdict()
         s, e = m.start(), m.end()
 
-        def q(*names: str) -> int | None:
+        def q(*names: str, g: dict[str, str | None] = g) -> int | None:
             for name in names:
-                if g[name]:
-                    return numbers.get(g[name].lower())
+                value = g[name]
+                if value:
+                    return numbers.get(value.lower())
             return None
 
         if g["a_y"]:

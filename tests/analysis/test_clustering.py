@@ -73,7 +73,9 @@ def test_other_metrics_periods_and_companies_are_other_clusters_without_contradi
 
 def test_a_dated_figure_refines_an_undated_cluster_so_a_later_figure_can_contradict_it():
     store = Store()
-    first = store.add("Nvidia said it will take a charge of $5.5 billion because of the H20 export rules.", "2025-04-15")
+    first = store.add(
+        "Nvidia said it will take a charge of $5.5 billion because of the H20 export rules.", "2025-04-15"
+    )
     assert store.reps[first].fact.key.period is None
     assert store.add("エヌビディアは2~4月期にH20の輸出規制で55億ドルの費用を計上する。", "2025-04-16") == first
     assert store.reps[first].fact.key.period == "FY2026Q1"

@@ -12,9 +12,7 @@ from chipwatch.analysis.engine import analyze
 def _facts(text: str, published: str | None = "2025-08-28") -> list[tuple[str, str | None, str | None, str | None]]:
     """(quantity text, metric, period, entity) of every quantity of every claim."""
     return [
-        (q.text, q.metric, q.period, q.entity)
-        for c in analyze(text, published=published).claims
-        for q in c.quantities
+        (q.text, q.metric, q.period, q.entity) for c in analyze(text, published=published).claims for q in c.quantities
     ]
 
 
@@ -121,7 +119,9 @@ def test_a_product_figure_is_its_makers_unless_it_is_the_products_own_revenue():
 
 def test_japanese_fiscal_year_names_follow_the_company():
     # a March year (Japanese companies) is named after the year it starts; NVIDIA's after the year it ends
-    assert ("1兆円", "revenue", "FY2026", "Tokyo Electron") in _facts("東京エレクトロンの2025年度の売上高は1兆円。", None)
+    assert ("1兆円", "revenue", "FY2026", "Tokyo Electron") in _facts(
+        "東京エレクトロンの2025年度の売上高は1兆円。", None
+    )
     assert ("1300億ドル", "revenue", "FY2026", "NVIDIA") in _facts("エヌビディアの2026年度の売上高は1300億ドル。", None)
 
 
