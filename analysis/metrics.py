@@ -80,6 +80,8 @@ _BRACKET = re.compile(r"\s?[(（][^()（）]{1,24}[)）]")
 _AFTER_WINDOW = 12
 # How much of the document's start is read for the period it reports on.
 _LEAD_CHARS = 400
+# Periods a title or lead names as what it reports on (a calendar year there is mostly a date's).
+_LEAD_KINDS = frozenset({"fq", "q", "cq", "months", "fy_end", "fy_start", "fy"})
 _SEGMENT_WINDOW = 12
 
 
@@ -121,6 +123,24 @@ class DocumentContext:
     hits: Sequence[Hit] = ()
     parents: dict[str, str] = field(default_factory=dict)
     _chip_main: str | None = None
+    lead: tuple[str, str, str] | None = None  # (title, the document's first characters, its owner): read once
+
+    def read_lead(self, vocab: FactsVocabulary, pattern: re.Pattern[str]) -> None:
+        """The period the title, else the lead, names (what the piece reports on) is the document's, unless a
+        claim named one first. Read on first need: most documents never ask."""
+        if self.lead is None:
+            return
+        title, lead, owner = self.lead
+        self.lead = None
+        if self.period_fixed:
+            return
+        for text, kinds in ((title, _LEAD_KINDS), (lead, _LEAD_KINDS)):
+            for raw in read_periods(text, pattern, vocab.quarter_numbers) if text else ():
+                if raw.kind in kinds:
+                    period = _resolve(raw, "", owner, vocab, self, self.parents)
+                    if period:
+                        self.period, self.period_fixed = period, True
+                        return
 
     def chip_main(self) -> str:
         """The chip company the document names most (a share move reported in a piece about an AI lab is the
@@ -172,21 +192,7 @@ def attach_facts(
     pattern = _Patterns.period(vocab)
     parents = parents or {}
     context = DocumentContext(published=published, main=main, kinds=kinds or {}, hits=hits, parents=parents)
-    if title:
-        for raw in read_periods(normalize(title), pattern, vocab.quarter_numbers):
-            if raw.kind in ("fq", "q", "cq", "months", "fy_end", "fy_start") or raw.year:
-                context.period = _resolve(raw, "", main or _main_owner(claims), vocab, context, parents)
-                if context.period:
-                    context.period_fixed = True
-                    break
-    if not context.period_fixed:
-        # the period the lead names (what the piece reports on) stands for the document's, as a title's would
-        for raw in read_periods(norm[:_LEAD_CHARS], pattern, vocab.quarter_numbers):
-            if raw.kind != "cy":
-                context.period = _resolve(raw, "", main or _main_owner(claims), vocab, context, parents)
-                if context.period:
-                    context.period_fixed = True
-                    break
+    context.lead = (normalize(title) if title else "", norm[:_LEAD_CHARS], main or _main_owner(claims))
     cursor = 0
     for claim in claims:
         found = text.find(claim.text, cursor)
@@ -407,14 +413,18 @@ def _period(
         raw = earlier[-1] if earlier else None
     metric = q.metric or ""
     if raw is not None:
+        if not context.period_fixed:
+            context.read_lead(vocab, _Patterns.period(vocab))  # the title's or lead's period comes first
         period = _resolve(raw, q.entity or "", "", vocab, context, parents)
         if period and not context.period_fixed and metric != "guidance":
             context.period, context.period_fixed = period, True
         return period
     relative = {w.kind for w in words if w.kind in ("next_period", "this_period")}
     if metric == "guidance" or "next_period" in relative:
+        context.read_lead(vocab, _Patterns.period(vocab))
         return next_quarter(context.period) if context.period else None
     if metric in _PERIODIC:
+        context.read_lead(vocab, _Patterns.period(vocab))
         return context.period
     return None
 
