@@ -61,6 +61,8 @@ _PERIODIC = frozenset(
     }
     | {f"{m}_growth" for m in _GROWTH_OF}
 )
+# Figures of a moment, not of a reporting period: no period is looked for.
+_MOMENTS = frozenset({"share_price_move", "market_value", "market_value_change", "chip_price", "performance", "power"})
 # Figures of a company, not of a product: a product's share move or market value is its maker's.
 _MAKER_METRICS = frozenset({"share_price_move", "market_value", "market_value_change"})
 # A product owns these figures when named right before the metric word ("Blackwell revenue", "H20收入").
@@ -256,6 +258,8 @@ def _attach_claim(
         q.metric = metric
         entity = _entity(claim, metric_at if metric_at is not None else start, entity_hits, metric, parents, context)
         q.entity = entity or None
+        if metric in _MOMENTS:
+            continue  # a price or value of a moment: the window of the caller dates it, not a reporting period
         if periods is None:
             periods = read_periods(sentence, pattern, vocab.quarter_numbers)
         q.period = _period(q, start, periods, breaks, words, vocab, context, parents)

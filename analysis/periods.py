@@ -112,7 +112,8 @@ _AFTER_HINT = 40
 def read_periods(text: str, pattern: re.Pattern[str], numbers: dict[str, int]) -> list[RawPeriod]:
     """Every period written in `text`, in order."""
     out: list[RawPeriod] = []
-    text = text.translate(_ASCII_LOWER)
+    lowered = text.lower()  # (str.lower is a fast C loop; translate() looks every character up in a dict)
+    text = lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
     # The full pattern runs only around the hints, in merged windows (lookbehinds still see the whole text).
     windows: list[list[int]] = []
     for hint in _HINT.finditer(text):
