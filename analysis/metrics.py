@@ -35,6 +35,7 @@ from .periods import (
     RawPeriod,
     compile_period_pattern,
     fiscal_year_of,
+    iter_periods,
     next_quarter,
     period_end,
     read_periods,
@@ -137,7 +138,7 @@ class DocumentContext:
         if self.period_fixed:
             return
         for text, kinds in ((title, _LEAD_KINDS), (lead, _LEAD_KINDS)):
-            for raw in read_periods(text, pattern, vocab.quarter_numbers) if text else ():
+            for raw in iter_periods(text, pattern, vocab.quarter_numbers) if text else ():
                 if raw.kind in kinds:
                     period = _resolve(raw, "", owner, vocab, self, self.parents)
                     if period:
@@ -228,6 +229,8 @@ def _attach_claim(
     words = [
         _Word(h.start, h.end, r.kind, r.value, r.flag != "weak") for h in vocab.lexicon.scan(sentence) for r in h.roles
     ]
+    if not any(w.kind == "metric" for w in words) and not any(q.unit in vocab.unit_metrics for q in claim.quantities):
+        return  # no metric word and no unit that names one: no number here can get a metric
     breaks = [m.start() for m in _BREAK.finditer(sentence)]
     periods: list[RawPeriod] | None = None
     cursor = 0
@@ -297,6 +300,9 @@ def _metric(
         return None, None
     if q.unit in vocab.unit_metrics:
         return vocab.unit_metrics[q.unit], None
+    fits = [w for w in words if w.kind == "metric" and kind in vocab.metric_units.get(w.value, ())]
+    if not fits and not any(w.kind == "consensus" for w in words):
+        return None, None  # the common case for a claim's second or third number: decided before any slicing
     clause = _clause_start(breaks, start)
     # a conversion in brackets right after the figure ("5890億ドル(約91兆2000億円)の減少") is skipped over
     bracket = _BRACKET.match(sentence, end)
@@ -314,7 +320,6 @@ def _metric(
     last_metric_at = max((w.start for w in in_clause if w.kind == "metric"), default=-1)
     if latin_after or any(w.kind == "consensus" and w.start > last_metric_at for w in in_clause):
         return ("consensus", None) if kind == "money" else (None, None)
-    fits = [w for w in words if w.kind == "metric" and kind in vocab.metric_units.get(w.value, ())]
     chosen = _nearest(fits, clause, start, end, after_end)
     if chosen is None:
         return None, None
