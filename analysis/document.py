@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from chipwatch.analysis.engine import analyze
 from chipwatch.analysis.extract import Extracted, extract_document
@@ -20,15 +21,23 @@ class AnalysedDocument:
 
 
 def analyse_bytes(
-    data: bytes, *, content_type: str | None = None, url: str | None = None, title: str | None = None
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    published: datetime | None = None,
 ) -> AnalysedDocument:
     """Extract the article from `data` and run the claim engine on it.
 
-    Raises NoArticleError / UndecodableError (both ValueError) when there is no text to analyse.
+    `published` (else the date the page's metadata gives) dates the document for periods written without a
+    year ("第二财季"). Raises NoArticleError / UndecodableError (both ValueError) when there is no text to analyse.
     """
     extracted = extract_document(data, content_type=content_type, url=url)
     language = detect_language(extracted.text)
-    analysis = analyze(extracted.text, title=extracted.title or title, language=language)
+    analysis = analyze(
+        extracted.text, title=extracted.title or title, language=language, published=published or extracted.published
+    )
     return AnalysedDocument(extracted=extracted, analysis=analysis, content_hash=content_hash(extracted.text))
 
 

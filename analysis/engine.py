@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from .entities import entity_hits, ordered_unique
 from .language import detect_language
 from .lexicon import Hit
+from .metrics import attach_facts
 from .model import Claim, DocumentAnalysis
 from .normalize import normalize
+from .periods import as_date
 from .quantities import NumberIndex, extract_quantities
 from .scoring import BUSINESS_TOPICS, FIGURE_UNITS, Evidence, is_relevant, judge
 from .sentences import quick_key, sentence_spans
@@ -80,13 +82,17 @@ _REPORTED = re.compile(r"(?:\b(?:said|says|added|noted|expects|expected|warned)(
 
 # `text: object`, not str: a mypyc build checks argument types on entry and would raise TypeError before the
 # ValueError below that callers catch per document.
-def analyze(text: object, *, title: str | None = None, language: str | None = None) -> DocumentAnalysis:
+def analyze(
+    text: object, *, title: str | None = None, language: str | None = None, published: object = None
+) -> DocumentAnalysis:
     """Claims about AI chips in one document.
 
     Empty or whitespace-only text, and binary garbage decoded as text, give a result with no claims
     (language "und" when nothing can be judged). Text longer than MAX_CHARS, or a value that is not a str,
     raises ValueError with a message the caller can report per document. Runs in time linear in the input.
     If `title` is None the first line, when short, is taken as the title; the title is never itself a claim.
+    `published` (a date, datetime or ISO string) dates the document, for periods written without a year
+    ("第二财季", "5-7月期"): see analysis/metrics.py.
     """
     if not isinstance(text, str):
         raise ValueError(f"analyze() needs text as str, got {type(text).__name__}")
@@ -172,6 +178,17 @@ def analyze(text: object, *, title: str | None = None, language: str | None = No
             continue
         repeats.keep(claim.entities)
         claims.append(claim)
+    attach_facts(
+        claims,
+        text,
+        norm,
+        hits,
+        title=title,
+        published=as_date(published),
+        parents=vocab.entity_parent,
+        kinds=vocab.entity_kind,
+        main=main,
+    )
     return DocumentAnalysis(language=lang, title=title, entities=doc_entities, claims=claims)
 
 

@@ -16,11 +16,22 @@ class Quantity:
     unit: str
     text: str
     value_max: float | None = None
+    # What the number measures, for which period, and whose figure it is (analysis/metrics.py): set after the
+    # claims are chosen, None when the sentence does not say. Vocabulary in vocab/facts.yaml.
+    metric: str | None = None
+    period: str | None = None  # FY2026Q2, 2025Q4, 2025, FY2026
+    entity: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": _plain_number(self.value), "unit": self.unit, "text": self.text}
         if self.value_max is not None:
             out["value_max"] = _plain_number(self.value_max)
+        if self.metric is not None:
+            out["metric"] = self.metric
+        if self.period is not None:
+            out["period"] = self.period
+        if self.entity is not None:
+            out["entity"] = self.entity
         return out
 
 

@@ -100,8 +100,15 @@ def test_json_shape_matches_interfaces():
     claim = result["claims"][0]
     assert set(claim) == {"text", "entities", "topics", "stance", "quantities", "score", "notable", "why"}
     assert claim["quantities"] == [
-        {"value": 17, "unit": "%", "text": "17%"},
-        {"value": 600000000000, "unit": "USD", "text": "6000亿美元"},
+        # metric, period and entity are optional keys (issue 17), present only when known
+        {"value": 17, "unit": "%", "text": "17%", "metric": "share_price_move", "entity": "NVIDIA"},
+        {
+            "value": 600000000000,
+            "unit": "USD",
+            "text": "6000亿美元",
+            "metric": "market_value_change",
+            "entity": "NVIDIA",
+        },
     ]
     assert 0 <= claim["score"] <= 1
     assert claim["notable"] is True
