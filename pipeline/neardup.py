@@ -35,23 +35,28 @@ def shingles(text: str) -> Counter[str]:
 def simhash(text: str) -> int | None:
     """Signed 64-bit simhash of the text (None for texts too short to compare)."""
     grams = shingles(text)
-    if sum(grams.values()) < MIN_CHARS:
+    total = sum(grams.values())
+    if total < MIN_CHARS:
         return None
-    # Count, per byte position of the 8-byte hash, how much weight each byte value carries; a bit's
-    # vote is then a sum over the 128 byte values that have it set (8 additions per shingle, not 64).
-    tables = [[0] * 256 for _ in range(8)]
-    total = 0
-    for gram, count in grams.items():
-        for j, byte in enumerate(hashlib.blake2b(gram.encode(), digest_size=8).digest()):
-            tables[j][byte] += count
-        total += count
+    # Bit 8j+k is set when more than half of the (weighted) shingle hashes have bit k set in byte j.
+    # All hashes in one bytes object, each repeated by its count; byte j of every hash is then the
+    # slice blob[j::8], and translate + count tallies a bit over it in C, not one shingle at a time.
+    blob = b"".join(_hash(gram) * count for gram, count in grams.items())
     value = 0
-    for bit in range(64):
-        j, k = divmod(bit, 8)
-        ones = sum(w for v, w in enumerate(tables[j]) if v >> k & 1)
-        if 2 * ones > total:
-            value |= 1 << bit
+    for j in range(8):
+        column = blob[j::8]
+        for k in range(8):
+            if 2 * column.translate(_BIT[k]).count(1) > total:
+                value |= 1 << (8 * j + k)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _hash(gram: str) -> bytes:
+    return hashlib.blake2b(gram.encode(), digest_size=8).digest()
+
+
+# _BIT[k] maps each byte value to 1 when its bit k is set, else 0 (a bytes.translate table).
+_BIT = [bytes((v >> k) & 1 for v in range(256)) for k in range(8)]
 
 
 def distance(a: int, b: int) -> int:
