@@ -65,9 +65,7 @@ def _extract_html(data: bytes, url: str | None) -> Extracted:
     # Only the title of the page's metadata is used: trafilatura's full metadata pass (author, date,
     # sitename, categories, licence) cost about a third of the extraction and was thrown away.
     title = page_title(tree)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=False
-    )
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False, include_tables=False)
     text = (doc.text if doc else None) or ""
     visible = len("".join(text.split()))
     if visible < MIN_ARTICLE_CHARS:
