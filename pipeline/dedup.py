@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from chipwatch.pipeline.neardup import CANDIDATE_BITS, distance, is_near_duplicate
+from chipwatch.pipeline.neardup import CANDIDATE_BITS, distance, is_near_duplicate, shingles
 from chipwatch.storage.aliases import article_text, near_candidates, same_text
 
 MAX_CONFIRM = 5  # closest candidates whose text is loaded and compared
@@ -47,7 +47,9 @@ def find_original(
         return same, "same-text"
     if fingerprint is None:
         return None, ""
+    mine: set[str] | None = None
     for other in index.closest(fingerprint, exclude=article_id):
-        if is_near_duplicate(text, article_text(session, other)):
+        mine = mine if mine is not None else set(shingles(text))
+        if is_near_duplicate(mine, article_text(session, other)):
             return other, "near-duplicate"
     return None, ""
