@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 
 import trafilatura
@@ -77,10 +78,8 @@ def page_title(tree: HtmlElement) -> str | None:
     """The title trafilatura's metadata pass gives (meta tags and OpenGraph, then JSON-LD, then the
     <title>/<h1> rules), cleaned the same way, without the rest of that pass."""
     meta = examine_meta(tree)
-    try:
+    with suppress(Exception):  # trafilatura guards its JSON-LD reader the same way: a bad block is skipped
         meta = extract_meta_json(tree, meta)
-    except Exception:  # trafilatura guards its JSON-LD reader the same way: a bad block is skipped
-        pass
     found = Document()
     found.title = meta.title or extract_title(tree)
     found.clean_and_trim()

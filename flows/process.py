@@ -27,12 +27,21 @@ from chipwatch.workers import new_worker_id
 # recorded on its row, and one left in hand by a crash is taken again when its lease ends.
 @task(name="process articles", cache_policy=NO_CACHE, timeout_seconds=3600)
 def process_task(
-    db: Database, worker: str, ids: list[int] | None, limit: int, batch: int, lease: timedelta, cores: int | None = None
+    db: Database,
+    worker: str,
+    ids: list[int] | None,
+    limit: int,
+    batch: int,
+    lease: timedelta,
+    cores: int | None = None,
+    drain: bool = False,
 ) -> ProcessOutcome:
     # Extraction and analysis on `cores` processes (default: every core), started only for a batch big
     # enough to be worth it and kept for the rest of this run's backlog (chipwatch.pipeline.pool).
     with AnalysisPool(cores) as pool:
-        outcome = process_articles(db, ids, limit, worker_id=worker, lease=lease, batch=batch, map_fn=pool.map)
+        outcome = process_articles(
+            db, ids, limit, worker_id=worker, lease=lease, batch=batch, map_fn=pool.map, then_waiting=drain
+        )
     get_run_logger().info(
         "stored %d articles (%d failed), %d new claims (%d notable)%s",
         outcome.processed + outcome.failed,
@@ -52,17 +61,28 @@ def process(
     batch: int = DEFAULT_BATCH,
     lease_minutes: float = DEFAULT_LEASE.total_seconds() / 60,
     deliver_inline: bool = False,
+    drain: bool = True,
 ) -> dict[str, Any]:
     """Process the given articles (or any waiting ones), then queue alerts and announce notable claims.
 
     `deliver_inline` also sends the due alerts at the end of this run, saving the start-up of a
     separate `deliver` run (the largest part of the event-to-alert latency). Safe with concurrent
     runs: outbox rows are claimed (SKIP LOCKED on PostgreSQL) before they are sent.
+
+    `drain`: after `article_ids`, take any other waiting articles too (up to `limit`), so concurrent
+    runs on several workers share a backlog evenly whatever the size of the event that started each.
     """
     worker = new_worker_id()
     with opened(config) as (settings, db):
         outcome = process_task(
-            db, worker, article_ids, limit, batch, timedelta(minutes=lease_minutes), settings.processing.workers
+            db,
+            worker,
+            article_ids,
+            limit,
+            batch,
+            timedelta(minutes=lease_minutes),
+            settings.processing.workers,
+            drain,
         )
         queued = queue_alerts(db, settings) if outcome.new_claim_ids else 0
         if deliver_inline and queued:

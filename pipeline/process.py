@@ -203,8 +203,13 @@ def process_articles(
     lease: timedelta = DEFAULT_LEASE,
     batch: int = DEFAULT_BATCH,
     map_fn: Mapper = map,
+    then_waiting: bool = False,
 ) -> ProcessOutcome:
     """Analyse articles waiting in state `new` (all of them, or only `ids`), up to `limit`.
+
+    With `ids` and `then_waiting`, once those are done (or held by others) any other waiting articles
+    are taken too: runs started for a few ids then share whatever backlog there is with the other
+    workers, instead of one run left alone with a large batch while the rest exit.
 
     Articles are claimed `batch` at a time, so several workers (threads, processes, machines) can run
     this at once without doing an article twice. Each batch commits on its own: a failure or a crash
@@ -221,6 +226,9 @@ def process_articles(
     try:
         while True:
             pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining), ids=ids) if remaining else []
+            if not pending and remaining and ids is not None and then_waiting:
+                ids = None  # the given articles are done: on to the shared backlog
+                pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining))
             remaining -= len(pending)
             if pending:
                 in_hand.append((pending, map_fn(analyse_pending, pending)))
