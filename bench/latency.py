@@ -13,6 +13,7 @@ Everything is on loopback: Prefect server on a throwaway PostgreSQL database, th
 database, feed and receiver in this process. Bounded: each phase stops at its deadline.
 
     python bench/latency.py [--items 60] [--interval 2] [--batch 300] [--skip-throughput]
+    python bench/latency.py --batch 1000 --skip-latency --runs-per-worker 1   # issue 20: 2 workers vs 1
 """
 
 from __future__ import annotations
@@ -136,7 +137,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Bench:
-    def __init__(self, workers: int, feed: Feed, inbox: Inbox) -> None:
+    def __init__(
+        self, workers: int, feed: Feed, inbox: Inbox, cores_per_run: int | None = None, runs_per_worker: int = 2
+    ) -> None:
+        self.cores_per_run, self.runs_per_worker = cores_per_run, runs_per_worker
         tag = uuid.uuid4().hex[:8]
         self.app, self.prefect = f"chipwatch_bench_app_{tag}", f"chipwatch_bench_prefect_{tag}"
         self.workers, self.feed, self.inbox = workers, feed, inbox
@@ -151,14 +155,21 @@ class Bench:
             f"database: {app_url}\n"
             f"sources:\n  - {{name: bench-feed, kind: feed, url: '{self.feed.server.url}/feed.xml', every: 1h}}\n"
             f"alerts:\n  - {{name: bench, min_score: 0.5, notify: ['json://{self.inbox.server.url[7:]}/hook']}}\n"
-            "http: {allow_private_networks: true}\n",
+            "http: {allow_private_networks: true}\n"
+            + (f"processing: {{workers: {self.cores_per_run}}}\n" if self.cores_per_run else ""),
             encoding="utf-8",
         )
         self.db = open_database(app_url)
         started = time.monotonic()
         prefect_db = pg_url(self.prefect, driver="asyncpg")
         self.state = start_stack(
-            str(config), workers=self.workers, home=self.home, port=free_port(), prefect_db=prefect_db, say=None
+            str(config),
+            workers=self.workers,
+            runs_per_worker=self.runs_per_worker,
+            home=self.home,
+            port=free_port(),
+            prefect_db=prefect_db,
+            say=None,
         )
         print(f"stack with {self.workers} worker(s) up in {time.monotonic() - started:.0f} s", flush=True)
         return self
@@ -244,17 +255,28 @@ def main() -> None:
     ap.add_argument("--poll-every", type=float, default=2.0, help="seconds between checks for the next poll run")
     ap.add_argument("--batch", type=int, default=300, help="articles for each throughput run")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument(
+        "--cores-per-run",
+        type=int,
+        default=1,
+        help="processing.workers for each flow run (1: a Prefect worker uses one core, so the throughput "
+        "phase measures scaling by workers, as across machines; 0: the default, every core)",
+    )
+    ap.add_argument("--runs-per-worker", type=int, default=2, help="flow runs each worker may run at once")
     args = ap.parse_args()
+    cores = args.cores_per_run or None
     feed, inbox = Feed(), Inbox()
     with feed.server, inbox.server:
         rates = {}
         if not args.skip_throughput:
-            with Bench(1, feed, inbox) as one:
+            with Bench(1, feed, inbox, cores, args.runs_per_worker) as one:
                 rates[1] = one.throughput(args.batch, deadline=300)
-        with Bench(2, feed, inbox) as two:
+        with Bench(2, feed, inbox, cores, args.runs_per_worker) as two:
             if not args.skip_throughput:
                 rates[2] = two.throughput(args.batch, deadline=300)
-            two.latency(args.items, args.interval, args.poll_every, deadline=180)
+            if not args.skip_latency:
+                two.latency(args.items, args.interval, args.poll_every, deadline=180)
         if rates.get(1) and rates.get(2):
             print(f"2 workers / 1 worker: x{rates[2] / rates[1]:.2f}")
 

@@ -410,6 +410,12 @@ class HttpSettings(_Strict):
         return value if isinstance(value, timedelta) else parse_duration(value)
 
 
+class ProcessingSettings(_Strict):
+    # Processes that extract and analyse articles; unset: one per core this process may use. 1 keeps it all
+    # in the one process (no pool).
+    workers: int | None = Field(default=None, ge=1, le=64)
+
+
 class DashboardSettings(_Strict):
     # Required to serve on any address but loopback; CHIPWATCH_TOKEN overrides it.
     token: str | None = Field(default=None, min_length=16)
@@ -422,6 +428,7 @@ class Settings(_Strict):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    processing: ProcessingSettings = Field(default_factory=ProcessingSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

@@ -6,6 +6,7 @@ import logging
 import time
 
 from chipwatch.config import load_settings
+from chipwatch.pipeline.pool import AnalysisPool
 from chipwatch.storage.db import open_database
 
 TICK_SECONDS = 30
@@ -16,6 +17,10 @@ def run(config: str, *, once: bool, use_prefect: bool = False) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(config)
     db = open_database(settings.database)
+    # One pool for the whole run: its worker processes start now, while the first poll runs, and stay warm.
+    pool = AnalysisPool(settings.processing.workers)
+    if not use_prefect:
+        pool.prestart()
     try:
         while True:
             if use_prefect:
@@ -25,12 +30,13 @@ def run(config: str, *, once: bool, use_prefect: bool = False) -> int:
             else:
                 from chipwatch.pipeline.cycle import run_cycle
 
-                report = run_cycle(db, settings, only_due=not once)
+                report = run_cycle(db, settings, only_due=not once, pool=pool)
                 print(summary_line(report), flush=True)
             if once:
                 return 0
             time.sleep(TICK_SECONDS)
     finally:
+        pool.close()
         db.dispose()
 
 

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from chipwatch.flows.alert_tasks import deliver_alerts, queue_alerts
 from chipwatch.flows.events import announce_notable_claims
 from chipwatch.flows.resources import opened
+from chipwatch.pipeline.pool import AnalysisPool
 from chipwatch.pipeline.process import DEFAULT_BATCH, DEFAULT_LEASE, ProcessOutcome, process_articles
 from chipwatch.storage.db import Database
 from chipwatch.workers import new_worker_id
@@ -26,9 +27,21 @@ from chipwatch.workers import new_worker_id
 # recorded on its row, and one left in hand by a crash is taken again when its lease ends.
 @task(name="process articles", cache_policy=NO_CACHE, timeout_seconds=3600)
 def process_task(
-    db: Database, worker: str, ids: list[int] | None, limit: int, batch: int, lease: timedelta
+    db: Database,
+    worker: str,
+    ids: list[int] | None,
+    limit: int,
+    batch: int,
+    lease: timedelta,
+    cores: int | None = None,
+    drain: bool = False,
 ) -> ProcessOutcome:
-    outcome = process_articles(db, ids, limit, worker_id=worker, lease=lease, batch=batch)
+    # Extraction and analysis on `cores` processes (default: every core), started only for a batch big
+    # enough to be worth it and kept for the rest of this run's backlog (chipwatch.pipeline.pool).
+    with AnalysisPool(cores) as pool:
+        outcome = process_articles(
+            db, ids, limit, worker_id=worker, lease=lease, batch=batch, map_fn=pool.map, then_waiting=drain
+        )
     get_run_logger().info(
         "stored %d articles (%d failed), %d new claims (%d notable)%s",
         outcome.processed + outcome.failed,
@@ -48,16 +61,29 @@ def process(
     batch: int = DEFAULT_BATCH,
     lease_minutes: float = DEFAULT_LEASE.total_seconds() / 60,
     deliver_inline: bool = False,
+    drain: bool = True,
 ) -> dict[str, Any]:
     """Process the given articles (or any waiting ones), then queue alerts and announce notable claims.
 
     `deliver_inline` also sends the due alerts at the end of this run, saving the start-up of a
     separate `deliver` run (the largest part of the event-to-alert latency). Safe with concurrent
     runs: outbox rows are claimed (SKIP LOCKED on PostgreSQL) before they are sent.
+
+    `drain`: after `article_ids`, take any other waiting articles too (up to `limit`), so concurrent
+    runs on several workers share a backlog evenly whatever the size of the event that started each.
     """
     worker = new_worker_id()
     with opened(config) as (settings, db):
-        outcome = process_task(db, worker, article_ids, limit, batch, timedelta(minutes=lease_minutes))
+        outcome = process_task(
+            db,
+            worker,
+            article_ids,
+            limit,
+            batch,
+            timedelta(minutes=lease_minutes),
+            settings.processing.workers,
+            drain,
+        )
         queued = queue_alerts(db, settings) if outcome.new_claim_ids else 0
         if deliver_inline and queued:
             deliver_alerts(db, settings)

@@ -15,6 +15,7 @@ from chipwatch.alerts.enqueue import enqueue_alerts
 from chipwatch.config import Settings, SourceConfig
 from chipwatch.connectors.http import HttpClient, HttpOptions
 from chipwatch.pipeline.poll import PollOutcome, poll_source, poll_sources
+from chipwatch.pipeline.pool import AnalysisPool
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
 from chipwatch.storage.db import Database
 from chipwatch.storage.sources import SourceSpec, sync_sources
@@ -101,7 +102,16 @@ def poll_one(db: Database, settings: Settings, source: SourceConfig, client: Htt
     return poll_source(db, client, source, max_backoff=settings.http.max_backoff)
 
 
-def run_cycle(db: Database, settings: Settings, *, only_due: bool = False, progress: Progress = _quiet) -> CycleReport:
+def run_cycle(
+    db: Database,
+    settings: Settings,
+    *,
+    only_due: bool = False,
+    progress: Progress = _quiet,
+    pool: AnalysisPool | None = None,
+) -> CycleReport:
+    """Poll the sources (all, or only those due), then `finish_cycle`. With `pool`, extraction and
+    analysis run on its worker processes; without, in this process."""
     with http_client(settings) as client:
         sources = prepare_sources(db, settings, only_due=only_due)
         polls = poll_sources(
@@ -112,17 +122,22 @@ def run_cycle(db: Database, settings: Settings, *, only_due: bool = False, progr
             max_backoff=settings.http.max_backoff,
             progress=progress,
         )
-    return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress)
+    return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress, pool=pool)
 
 
 def finish_cycle(
-    db: Database, settings: Settings, report: CycleReport | None = None, *, progress: Progress = _quiet
+    db: Database,
+    settings: Settings,
+    report: CycleReport | None = None,
+    *,
+    progress: Progress = _quiet,
+    pool: AnalysisPool | None = None,
 ) -> CycleReport:
     """Everything after polling: analyse new articles, queue alerts for new claims and the digests that are due,
     deliver what is due. Every step is idempotent, so a retry of the whole call is safe."""
     report = report or CycleReport()
     progress("extracting and analysing new articles")
-    report.processing = process_articles(db)
+    report.processing = process_articles(db, map_fn=pool.map if pool is not None else map)
     report.alerts_queued = len(enqueue_alerts(db, settings.alerts))
     report.digests_queued = len(queue_digests(db, settings.alerts).queued)  # due digest periods, once each
     progress("delivering alerts")

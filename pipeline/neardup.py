@@ -29,42 +29,48 @@ def normalise(text: str) -> str:
 
 def shingles(text: str) -> Counter[str]:
     norm = normalise(text)
-    return Counter(norm[i : i + SHINGLE] for i in range(max(len(norm) - SHINGLE + 1, 0)))
+    count = max(len(norm) - SHINGLE + 1, 0)
+    # Slices made by map over slice objects: the loop runs in C, with no Python frame per character.
+    return Counter(map(norm.__getitem__, map(slice, range(count), range(SHINGLE, count + SHINGLE))))
 
 
 def simhash(text: str) -> int | None:
     """Signed 64-bit simhash of the text (None for texts too short to compare)."""
     grams = shingles(text)
-    if sum(grams.values()) < MIN_CHARS:
+    total = sum(grams.values())
+    if total < MIN_CHARS:
         return None
-    # Count, per byte position of the 8-byte hash, how much weight each byte value carries; a bit's
-    # vote is then a sum over the 128 byte values that have it set (8 additions per shingle, not 64).
-    tables = [[0] * 256 for _ in range(8)]
-    total = 0
-    for gram, count in grams.items():
-        for j, byte in enumerate(hashlib.blake2b(gram.encode(), digest_size=8).digest()):
-            tables[j][byte] += count
-        total += count
+    # Bit 8j+k is set when more than half of the (weighted) shingle hashes have bit k set in byte j.
+    # All hashes in one bytes object, each repeated by its count; byte j of every hash is then the
+    # slice blob[j::8], and translate + count tallies a bit over it in C, not one shingle at a time.
+    blake2b = hashlib.blake2b
+    blob = b"".join([blake2b(gram.encode(), digest_size=8).digest() * count for gram, count in grams.items()])
     value = 0
-    for bit in range(64):
-        j, k = divmod(bit, 8)
-        ones = sum(w for v, w in enumerate(tables[j]) if v >> k & 1)
-        if 2 * ones > total:
-            value |= 1 << bit
+    for j in range(8):
+        column = blob[j::8]
+        for k in range(8):
+            if 2 * column.translate(_BIT[k]).count(1) > total:
+                value |= 1 << (8 * j + k)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+# _BIT[k] maps each byte value to 1 when its bit k is set, else 0 (a bytes.translate table).
+_BIT = [bytes((v >> k) & 1 for v in range(256)) for k in range(8)]
 
 
 def distance(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
-def containment(a: str, b: str) -> float:
-    """|A ∩ B| / min(|A|, |B|) over shingle sets: 1.0 when one text holds the other."""
-    sa, sb = set(shingles(a)), set(shingles(b))
+def containment(a: str | set[str], b: str | set[str]) -> float:
+    """|A ∩ B| / min(|A|, |B|) over shingle sets: 1.0 when one text holds the other. Either side may be
+    given as its shingle set already (a text compared with several candidates is shingled once)."""
+    sa = a if isinstance(a, set) else set(shingles(a))
+    sb = b if isinstance(b, set) else set(shingles(b))
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / min(len(sa), len(sb))
 
 
-def is_near_duplicate(a: str, b: str) -> bool:
+def is_near_duplicate(a: str | set[str], b: str | set[str]) -> bool:
     return containment(a, b) >= MIN_CONTAINMENT

@@ -8,12 +8,16 @@ writes the outcome only while the worker still holds the lease. `process_article
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
 from chipwatch.analysis.document import AnalysedDocument, analyse_bytes
-from chipwatch.pipeline.dedup import find_original
+from chipwatch.pipeline.dedup import NearIndex, find_original
+from chipwatch.pipeline.neardup import simhash
 from chipwatch.storage.aliases import mark_duplicate, set_simhash
 from chipwatch.storage.articles import claim_articles, mark_failed, mark_processed, release_articles
 from chipwatch.storage.claims import add_claims, claims_by_ids
@@ -70,6 +74,7 @@ class Analysed:
     article: PendingArticle
     document: AnalysedDocument | None
     error: str | None = None
+    fingerprint: int | None = None  # simhash of the text, for the near-duplicate check (None: too short)
 
 
 def claim_batch(
@@ -87,71 +92,102 @@ def claim_batch(
 
 
 def analyse_pending(article: PendingArticle) -> Analysed:
-    """Extract and analyse one article; a document with no usable text becomes an error, not an exception."""
+    """Extract and analyse one article; a document with no usable text becomes an error, not an exception.
+
+    Everything CPU-bound about an article happens here (including its simhash), so a process pool
+    can take all of it off the process that writes to the database.
+    """
     try:
         doc = analyse_bytes(article.raw or b"", content_type=article.content_type, url=article.url, title=article.title)
     except ValueError as exc:
         return Analysed(article, None, str(exc))
-    return Analysed(article, doc)
+    return Analysed(article, doc, fingerprint=simhash(doc.extracted.text))
 
 
 def store_analysed(db: Database, result: Analysed, worker_id: str | None = None) -> ProcessOutcome:
     """Write one article's outcome in one transaction; with `worker_id`, only while it holds the lease."""
+    return store_batch(db, [result], worker_id)
+
+
+def store_batch(db: Database, results: Sequence[Analysed], worker_id: str | None = None) -> ProcessOutcome:
+    """Write a batch's outcomes in one transaction (one commit, one read of the near-duplicate window).
+
+    With `worker_id`, each article is written only while this worker holds its lease. Should the
+    batch fail to store (a database error on one article), it is rolled back and stored again one
+    article per transaction, so the others are kept and the error names the article that caused it.
+    """
+    try:
+        with db.session() as session, session.begin():
+            out = ProcessOutcome()
+            index = NearIndex.load(session)
+            for result in results:
+                out.add(_store_one(session, result, worker_id, index))
+        return out
+    except SQLAlchemyError:
+        if len(results) == 1:
+            raise
+        log.warning("storing a batch of %d articles failed; storing them one by one", len(results), exc_info=True)
+    out = ProcessOutcome()
+    for result in results:
+        out.add(store_batch(db, [result], worker_id))
+    return out
+
+
+def _store_one(session: Session, result: Analysed, worker_id: str | None, index: NearIndex) -> ProcessOutcome:
     out = ProcessOutcome()
     art, doc = result.article, result.document
-    with db.session() as session, session.begin():
-        # The article row is updated first: it fences out a worker whose lease ran out, and on
-        # SQLite it takes the write lock before any read.
-        if doc is None:
-            if not mark_failed(session, art.id, result.error or "no result", worker_id=worker_id):
-                out.taken_over += 1
-                return out
-            out.failed += 1
-            out.errors.append(f"article {art.id} ({art.url}): {result.error}")
-            log.warning("article %s (%s): %s", art.id, art.url, result.error)
-            return out
-        done = mark_processed(
-            session,
-            art.id,
-            text=doc.extracted.text,
-            title=doc.analysis.title or art.title,
-            language=doc.analysis.language,
-            content_hash=doc.content_hash,
-            worker_id=worker_id,
-        )
-        if not done:
-            session.rollback()
+    # The article row is updated first: it fences out a worker whose lease ran out (nothing else of
+    # this article is written then), and on SQLite it takes the write lock before any read.
+    if doc is None:
+        if not mark_failed(session, art.id, result.error or "no result", worker_id=worker_id):
             out.taken_over += 1
-            log.info("article %s was taken over by another worker; dropping this result", art.id)
             return out
-        # Checked after the lease fence, in the same transaction: a re-post becomes an alias of the
-        # article it repeats and gets no claims of its own.
-        original, reason, fingerprint = find_original(session, art.id, doc.content_hash, doc.extracted.text)
-        if original is not None:
-            mark_duplicate(session, art.id, original, reason, fingerprint)
-            out.duplicates += 1
-            return out
-        if fingerprint is not None:
-            set_simhash(session, art.id, fingerprint)
-        claims = [c.to_json() for c in doc.analysis.claims]
-        new_ids = add_claims(session, art.id, art.key, doc.analysis.language, claims)
-        out.new_claim_ids += new_ids
-        # A refetched article (changed at its source) is analysed again: claims it no longer makes are
-        # withdrawn and their unsent alerts cancelled, in this same transaction.
-        changes = reconcile_claims(session, art.id, art.key, [c["text"] for c in claims])
-        out.withdrawn_claim_ids += changes.withdrawn
-        out.restored_claim_ids += changes.restored
-        if changes.withdrawn or changes.restored:
-            log.info(
-                "article %s changed: %d claims withdrawn (%d alerts cancelled), %d restored",
-                art.id,
-                len(changes.withdrawn),
-                changes.alerts_cancelled,
-                len(changes.restored),
-            )
-        if new_ids and any(c["notable"] for c in claims):
-            out.notable_claim_ids += [c.claim.id for c in claims_by_ids(session, new_ids) if c.claim.notable]
-        out.processed += 1
+        out.failed += 1
+        out.errors.append(f"article {art.id} ({art.url}): {result.error}")
+        log.warning("article %s (%s): %s", art.id, art.url, result.error)
+        return out
+    done = mark_processed(
+        session,
+        art.id,
+        text=doc.extracted.text,
+        title=doc.analysis.title or art.title,
+        language=doc.analysis.language,
+        content_hash=doc.content_hash,
+        worker_id=worker_id,
+    )
+    if not done:
+        out.taken_over += 1
+        log.info("article %s was taken over by another worker; dropping this result", art.id)
+        return out
+    # Checked after the lease fence, in the same transaction: a re-post becomes an alias of the
+    # article it repeats and gets no claims of its own.
+    original, reason = find_original(session, art.id, doc.content_hash, doc.extracted.text, result.fingerprint, index)
+    if original is not None:
+        mark_duplicate(session, art.id, original, reason, result.fingerprint)
+        out.duplicates += 1
+        return out
+    if result.fingerprint is not None:
+        set_simhash(session, art.id, result.fingerprint)
+        index.add(art.id, result.fingerprint)
+    claims = [c.to_json() for c in doc.analysis.claims]
+    new_ids = add_claims(session, art.id, art.key, doc.analysis.language, claims)
+    out.new_claim_ids += new_ids
+    # A refetched article (changed at its source) is analysed again: claims it no longer makes are
+    # withdrawn and their unsent alerts cancelled, in this same transaction.
+    changes = reconcile_claims(session, art.id, art.key, [c["text"] for c in claims])
+    out.withdrawn_claim_ids += changes.withdrawn
+    out.restored_claim_ids += changes.restored
+    if changes.withdrawn or changes.restored:
+        log.info(
+            "article %s changed: %d claims withdrawn (%d alerts cancelled), %d restored",
+            art.id,
+            len(changes.withdrawn),
+            changes.alerts_cancelled,
+            len(changes.restored),
+        )
+    if new_ids and any(c["notable"] for c in claims):
+        out.notable_claim_ids += [c.claim.id for c in claims_by_ids(session, new_ids) if c.claim.notable]
+    out.processed += 1
     return out
 
 
@@ -167,34 +203,44 @@ def process_articles(
     lease: timedelta = DEFAULT_LEASE,
     batch: int = DEFAULT_BATCH,
     map_fn: Mapper = map,
+    then_waiting: bool = False,
 ) -> ProcessOutcome:
     """Analyse articles waiting in state `new` (all of them, or only `ids`), up to `limit`.
 
+    With `ids` and `then_waiting`, once those are done (or held by others) any other waiting articles
+    are taken too: runs started for a few ids then share whatever backlog there is with the other
+    workers, instead of one run left alone with a large batch while the rest exit.
+
     Articles are claimed `batch` at a time, so several workers (threads, processes, machines) can run
-    this at once without doing an article twice. Each article commits on its own: a failure or a
-    crash loses at most the ones in hand, which another worker takes once their lease runs out.
-    `map_fn` may run the analysis in parallel (e.g. a thread pool's `map`).
+    this at once without doing an article twice. Each batch commits on its own: a failure or a crash
+    loses at most the batch in hand, which another worker takes once its lease runs out.
+    `map_fn` may run the analysis in parallel (`AnalysisPool.map`, chipwatch.pipeline.pool): the next
+    batch is claimed and handed to it before the current one is stored, so the pool analyses while
+    this process writes.
     """
     worker_id = worker_id or new_worker_id()
     outcome = ProcessOutcome()
     remaining = limit
-    while remaining > 0:
-        pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining), ids=ids)
-        if not pending:
-            break
-        remaining -= len(pending)
-        done: set[int] = set()
-        try:
-            for result in _results(map_fn, pending):
-                outcome.add(store_analysed(db, result, worker_id))
-                done.add(result.article.id)
-        finally:
-            left = [p.id for p in pending if p.id not in done]
-            if left:  # interrupted: hand the rest back now rather than after the lease
-                with db.session() as session, session.begin():
-                    release_articles(session, worker_id, left)
-    return outcome
-
-
-def _results(map_fn: Mapper, pending: list[PendingArticle]) -> Iterator[Analysed]:
-    yield from map_fn(analyse_pending, pending)
+    in_hand: list[tuple[list[PendingArticle], Iterable[Analysed]]] = []
+    stored: set[int] = set()
+    try:
+        while True:
+            pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining), ids=ids) if remaining else []
+            if not pending and remaining and ids is not None and then_waiting:
+                ids = None  # the given articles are done: on to the shared backlog
+                pending = claim_batch(db, worker_id, lease=lease, limit=min(batch, remaining))
+            remaining -= len(pending)
+            if pending:
+                in_hand.append((pending, map_fn(analyse_pending, pending)))
+            if len(in_hand) > 1 or (in_hand and not pending):
+                done, results = in_hand[0]
+                outcome.add(store_batch(db, list(results), worker_id))
+                stored.update(p.id for p in done)
+                in_hand.pop(0)
+            if not in_hand:
+                return outcome
+    finally:
+        left = [p.id for done, _ in in_hand for p in done if p.id not in stored]
+        if left:  # interrupted: hand the rest back now rather than after the lease
+            with db.session() as session, session.begin():
+                release_articles(session, worker_id, left)
