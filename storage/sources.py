@@ -154,6 +154,15 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def fetch_counts_text(summary: dict[str, Any]) -> str:
+    """`listed 20, stored 20, pages pending 3, failed 1`: a summary's entry and page counts in words."""
+    listed = "-" if summary["listed"] is None else summary["listed"]
+    return (
+        f"listed {listed}, stored {summary['stored']}, "
+        f"pages pending {summary['pages_pending']}, failed {summary['pages_failed']}"
+    )
+
+
 def source_by_name(session: Session, name: str) -> Source:
     """The row of a configured source (sync_sources creates it)."""
     return session.scalars(select(Source).where(Source.name == name)).one()
