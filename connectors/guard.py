@@ -78,5 +78,8 @@ def guarded_transport(backend: GuardedBackend, *, http2: bool) -> Any:
         http1=True,
         http2=http2,
         network_backend=backend,
+        # Small requests go out at once (as curl does): with Nagle's algorithm a request written in two parts
+        # on a kept-alive connection waits for the server's delayed ACK of the first.
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
     )
     return transport
