@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ import yaml
 from sqlalchemy import select
 
 from chipwatch.config import settings_from_dict
-from chipwatch.pipeline.cycle import run_cycle
+from chipwatch.pipeline.cycle import http_client, page_retry_policy, run_cycle
+from chipwatch.pipeline.poll import poll_source
 from chipwatch.storage.db import Database, open_database
 from chipwatch.storage.export import export_rows
 from chipwatch.storage.models import Alert, Article, Claim, Source
 from chipwatch.storage.sources import source_summaries
+from chipwatch.storage.types import utcnow
 
 NVIDIA = "NVIDIA shares plunged 17% on Monday, wiping out nearly $600 billion of market value in a single day."
 TSMC = "TSMC said its advanced packaging capacity for AI accelerators will double next year."
@@ -308,3 +311,34 @@ def test_entries_without_a_link_are_stored_from_the_feed_text(db: Database, site
     assert set(rows) == {"No link here", None} and {a.fetch_state for a in rows.values()} == {"none"}
     assert NVIDIA in (rows["No link here"].text or "") and TSMC in (rows[None].text or "")
     assert {e["fetch_state"] for e in exported} == {"none"}
+
+
+def test_a_page_pending_longer_than_the_age_limit_is_given_up(db: Database, site: Any) -> None:
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, _rss(("x", f"{site.url}/a/x", NVIDIA)))
+    site.routes["/a/x"] = (503, {"Content-Type": "text/plain"}, b"busy")
+    settings = _settings(f"{site.url}/feed.xml", page_give_up_after="2d")
+    run_cycle(db, settings)
+    assert _article(db).fetch_state == "pending"
+    with http_client(settings) as client:
+        later = poll_source(
+            db, client, settings.sources[0], utcnow() + timedelta(days=3), force=True, pages=page_retry_policy(settings)
+        )
+    assert later.pages_given_up == 1
+    article = _article(db)
+    assert article.fetch_state == "failed" and "after 2 attempts over 3.0 days" in (article.fetch_error or "")
+
+
+def test_a_directory_file_that_cannot_be_parsed_is_recorded(db: Database, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "broken.eml").write_bytes(b"Subject: hi\r\nContent-Type: image/png\r\n\r\n\x89PNG")
+    (inbox / "note.txt").write_text(NVIDIA, encoding="utf-8")
+    settings = settings_from_dict({"sources": [{"name": "drop", "kind": "directory", "path": str(inbox)}]})
+    run_cycle(db, settings)
+    with db.session() as s:
+        rows = {Path(a.url).name: a for a in s.scalars(select(Article))}
+        (summary,) = source_summaries(s)
+    assert rows["broken.eml"].status == "error" and "broken.eml" in (rows["broken.eml"].error or "")
+    assert rows["note.txt"].status == "processed" and (summary["listed"], summary["stored"]) == (2, 2)
+    again = run_cycle(db, settings)  # taken once: the directory state was saved with the rows
+    assert again.polls[0].listed == 0 and again.polls[0].new_article_ids == []
