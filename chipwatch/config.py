@@ -403,8 +403,14 @@ class HttpSettings(_Strict):
     host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
     workers: int = Field(default=4, ge=1, le=64)  # sources polled in parallel
     max_backoff: timedelta = timedelta(days=1)  # the longest wait after repeated failures of a source
+    # An article page that fails is retried (first after page_retry, then doubling, at most daily) until it
+    # comes, or until page_attempts tries or page_give_up_after since the entry was listed: then the article
+    # keeps the listing's text for good.
+    page_attempts: int = Field(default=8, ge=1, le=100)
+    page_retry: timedelta = timedelta(minutes=10)
+    page_give_up_after: timedelta = timedelta(days=7)
 
-    @field_validator("max_backoff", mode="before")
+    @field_validator("max_backoff", "page_retry", "page_give_up_after", mode="before")
     @classmethod
     def _backoff(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)

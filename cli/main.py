@@ -172,7 +172,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.verb == "sources":
             from chipwatch.pipeline.cycle import prepare_sources
-            from chipwatch.storage.sources import source_summaries
+            from chipwatch.storage.sources import fetch_counts_text, source_summaries
 
             prepare_sources(db, settings, only_due=False)  # show configured sources never polled too
             with db.session() as session:
@@ -182,7 +182,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(json_line(row))
                 else:
                     err = f"  {row['last_error']}" if row["last_error"] else ""
-                    line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles{err}"
+                    line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles"
+                    line += f" ({fetch_counts_text(row)}){err}"
                     print(printable(line))
             return 0
     finally:

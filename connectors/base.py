@@ -25,6 +25,12 @@ class Entry:
     # When the source says the document last changed (sitemap lastmod, Atom updated, JSON date_modified):
     # a stored article older than this is fetched again.
     updated: datetime | None = None
+    # What the listing itself says of the item, as plain text (a feed's summary or content): stored and
+    # analysed when the page cannot be fetched, so an entry is never lost with its page.
+    summary: str | None = None
+    # Set when the item names no page of its own (no http(s) link): the storage key, and the listing's
+    # text is the whole document.
+    key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,12 @@ class DirectoryConnector:
                 error = f"file {file.name} is {stat.st_size} bytes, over the {limit}-byte limit"
                 entries.append(Entry(url=url, content_type=ctype, error=error))
                 continue
-            data = file.read_bytes()
+            try:
+                data = file.read_bytes()
+            except OSError as exc:  # recorded on an article row, so the file is not skipped unseen forever
+                error = f"file {file.name} cannot be read: {exc.strerror or exc}"
+                entries.append(Entry(url=url, content_type=ctype, error=error))
+                continue
             if ctype == "message/rfc822":
                 try:
                     mail = read_email(data)

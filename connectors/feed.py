@@ -7,7 +7,7 @@ import calendar
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -15,6 +15,7 @@ from chipwatch.config import SourceConfig
 from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.charset import header_contradicts_body
 from chipwatch.connectors.errors import FetchError
+from chipwatch.connectors.feedtext import entry_text, pageless_key
 from chipwatch.connectors.http import HttpClient, Response
 from chipwatch.connectors.jsonfeed import is_json_feed, parse_json_feed
 from chipwatch.connectors.page import validators
@@ -61,20 +62,31 @@ def parse_feed(resp: Response) -> list[Entry]:
         raise FetchError(f"not a feed at {resp.url} (no RSS or Atom root element)")
     out: list[Entry] = []
     for item in parsed.entries:
-        link = item.get("link")
-        # feedparser turns a permalink-less <guid> into `link`; only real http(s) URLs can be fetched and cited.
-        if not link or urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).netloc:
-            continue
-        out.append(
-            Entry(
-                url=link,
-                guid=item.get("id") or link,
-                title=(item.get("title") or "").strip() or None,
-                published=_entry_time(item),
-                updated=_explicit_update(item),
-            )
-        )
+        out.append(_entry(item, resp.url))
     return out
+
+
+def _entry(item: Any, feed_url: str) -> Entry:
+    """One feed entry with the feed's own text. An entry without an http(s) link (feedparser turns a
+    permalink-less <guid> into `link`) has no page to fetch: it is stored under a key of its own."""
+    link = item.get("link")
+    if link and link.startswith("/"):  # a root-relative link: on the feed's site (a bare word is a guid)
+        link = urljoin(feed_url, link)
+    title = (item.get("title") or "").strip() or None
+    summary = entry_text(item)
+    published = _entry_time(item)
+    if link and urlsplit(link).scheme in ("http", "https") and urlsplit(link).netloc:
+        return Entry(
+            url=link,
+            guid=item.get("id") or link,
+            title=title,
+            published=published,
+            updated=_explicit_update(item),
+            summary=summary,
+        )
+    fallback = f"{title}\0{item.get('published') or item.get('updated')}\0{summary}"
+    key = pageless_key(feed_url, item.get("id"), fallback)
+    return Entry(url=feed_url, guid=item.get("id") or key, title=title, published=published, summary=summary, key=key)
 
 
 def _explicit_update(item: Any) -> datetime | None:

@@ -158,6 +158,7 @@ class HttpClient:
     def _read(self, resp: httpx.Response, url: str, limit: int, deadline: float) -> Response:
         resp_headers = {k.lower(): v for k, v in resp.headers.items()}
         if resp.status_code == 304:
+            resp.read()  # no body, but reading to its end lets the connection be reused (kept alive)
             return Response(str(resp.url), 304, resp_headers, b"")
         if resp.status_code in (429, 503):
             delay = parse_retry_after(resp.headers.get("retry-after"))

@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from chipwatch.connectors.base import Entry
 from chipwatch.connectors.dates import parse_iso_utc
 from chipwatch.connectors.errors import FetchError
+from chipwatch.connectors.feedtext import html_to_text
 from chipwatch.connectors.http import Response
 
 _VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -48,6 +49,16 @@ def parse_json_feed(data: bytes, url: str) -> list[Entry]:
                 title=title.strip() or None if isinstance(title, str) else None,
                 published=parse_iso_utc(item.get("date_published") or item.get("date_modified")),
                 updated=parse_iso_utc(item.get("date_modified")),
+                summary=_text(item),
             )
         )
     return out
+
+
+def _text(item: dict) -> str | None:
+    """The item's own text: content_text, else content_html as text, else its summary."""
+    for key, is_html in (("content_text", False), ("content_html", True), ("summary", False)):
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            return (html_to_text(value) if is_html else value).strip() or None
+    return None

@@ -35,6 +35,8 @@ def article_dict(view: ArticleView) -> dict[str, Any]:
         "fetched_at": iso(a.fetched_at),
         "status": a.status,
         "error": a.error,
+        "fetch_state": a.fetch_state,
+        "fetch_error": a.fetch_error,
         "text": a.text,
         "claims": [claim_record(c) for c in view.claims],
     }

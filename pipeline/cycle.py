@@ -18,6 +18,7 @@ from chipwatch.pipeline.poll import PollOutcome, poll_source, poll_sources
 from chipwatch.pipeline.pool import AnalysisPool
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
 from chipwatch.storage.db import Database
+from chipwatch.storage.page_fetch import PageRetryPolicy
 from chipwatch.storage.sources import SourceSpec, sync_sources
 from chipwatch.storage.types import utcnow
 
@@ -97,9 +98,14 @@ def prepare_sources(db: Database, settings: Settings, *, only_due: bool) -> list
     return [s for s in settings.sources if s.enabled and s.name in due]
 
 
+def page_retry_policy(settings: Settings) -> PageRetryPolicy:
+    h = settings.http
+    return PageRetryPolicy(first_delay=h.page_retry, max_attempts=h.page_attempts, give_up_after=h.page_give_up_after)
+
+
 def poll_one(db: Database, settings: Settings, source: SourceConfig, client: HttpClient) -> PollOutcome:
     """Poll one source with the configured backoff (the `poll` flow's per-source task)."""
-    return poll_source(db, client, source, max_backoff=settings.http.max_backoff)
+    return poll_source(db, client, source, max_backoff=settings.http.max_backoff, pages=page_retry_policy(settings))
 
 
 def run_cycle(
@@ -121,6 +127,7 @@ def run_cycle(
             workers=settings.http.workers,
             max_backoff=settings.http.max_backoff,
             progress=progress,
+            pages=page_retry_policy(settings),
         )
     return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress, pool=pool)
 

@@ -25,6 +25,10 @@ class NewArticle:
     content_type: str | None
     raw: bytes | None
     error: str | None = None  # set when the document could not be fetched: stored as an `error` row
+    # The page's fetch state (see models.Article): `pending` rows hold the listing's text until the page comes.
+    fetch_state: str = "fetched"
+    fetch_error: str | None = None
+    fetch_next_at: datetime | None = None
 
 
 def unseen(session: Session, source_id: int, keys: Sequence[tuple[str, str | None]]) -> set[str]:
@@ -63,6 +67,10 @@ def add_articles(session: Session, articles: Sequence[NewArticle]) -> list[int]:
             "raw": a.raw,
             "status": "error" if a.error else "new",
             "error": a.error,
+            "fetch_state": a.fetch_state,
+            "fetch_attempts": 1 if a.fetch_error else 0,
+            "fetch_error": a.fetch_error,
+            "fetch_next_at": a.fetch_next_at,
         }
         for a in articles
     ]
@@ -88,12 +96,22 @@ def changed_since_fetch(session: Session, updated: dict[str, datetime]) -> dict[
 
 
 def refresh_article(session: Session, article_id: int, *, raw: bytes, content_type: str | None) -> None:
-    """New bytes for a changed article: back to `new`, so processing reads it again. Claims are keyed
-    by (article, sentence), so only sentences that are new produce new claims and alerts."""
+    """New bytes for a changed article (or the page of one stored from its feed's text): back to `new`,
+    so processing reads it again. Claims are keyed by (article, sentence), so only sentences that are
+    new produce new claims and alerts; those the page no longer makes are withdrawn."""
     session.execute(
         update(Article)
         .where(Article.id == article_id)
-        .values(raw=raw, content_type=content_type, status="new", error=None, fetched_at=utcnow())
+        .values(
+            raw=raw,
+            content_type=content_type,
+            status="new",
+            error=None,
+            fetched_at=utcnow(),
+            fetch_state="fetched",
+            fetch_next_at=None,
+            fetch_error=None,
+        )
     )
 
 

@@ -40,6 +40,9 @@ def export_rows(session: Session, kind: str, batch: int = 1000) -> Iterator[dict
                 "fetched_at": iso(art.fetched_at),
                 "status": art.status,
                 "error": art.error,
+                "fetch_state": art.fetch_state,
+                "fetch_attempts": art.fetch_attempts,
+                "fetch_error": art.fetch_error,
                 "text": art.text,
             }
     elif kind == "alerts":

@@ -34,6 +34,8 @@ class Source(Base):
     last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Entries the last listing held (migration 0010): with the article counts, what was listed vs. stored.
+    entries_listed: Mapped[int | None] = mapped_column(Integer)
     # Connector state between polls (ETag, Last-Modified, files already taken, ...).
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -45,6 +47,7 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_source_guid", "source_id", "guid", unique=True),
         Index("ix_articles_status_lease", "status", "lease_until"),
+        Index("ix_articles_fetch_due", "fetch_state", "source_id", "fetch_next_at"),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True)
@@ -74,6 +77,14 @@ class Article(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # The article's own page (migration 0010): `fetched` (or the source held the document), `pending` (the
+    # entry is stored with the feed's text; the page is retried at fetch_next_at), `failed` (gave up: the
+    # feed's text stays), `none` (the entry names no page to fetch). fetch_attempts counts page failures.
+    fetch_state: Mapped[str] = mapped_column(String(10), default="fetched", server_default="fetched")
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fetch_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetch_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ArticleAlias(Base):

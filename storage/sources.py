@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Article, Source
+from chipwatch.storage.page_fetch import fetch_counts
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 
@@ -72,6 +73,7 @@ def record_poll(
     retry_after: float | None = None,
     max_backoff: timedelta = timedelta(days=1),
     rand: Callable[[], float] = random.random,
+    listed: int | None = None,
 ) -> None:
     """Store the outcome of one poll: the connector's next state, or the error and a failure count.
 
@@ -80,8 +82,11 @@ def record_poll(
     `backoff`: the interval doubles per failure (with +-20% jitter so many sources failing together
     do not return together), capped at `max_backoff`, and never earlier than Retry-After asked.
     `partial` (some documents failed, the listing worked) is an error without backoff.
+    `listed`: the number of entries the listing held (None for a 304 or a failure: the last count stays).
     """
     now = now or utcnow()
+    if listed is not None:
+        source.entries_listed = listed
     source.last_checked = now
     source.next_check = next_check
     source.state = dict(state)
@@ -124,8 +129,11 @@ def in_backoff(source: Source, now: datetime) -> bool:
 
 
 def source_summaries(session: Session) -> list[dict[str, Any]]:
-    """One dict per source in the `sources list --json` shape."""
+    """One dict per source in the `sources list --json` shape. `listed`: entries in its last listing;
+    `stored`: its articles (the same as `articles`); `pages_pending` / `pages_failed`: articles stored from
+    the listing's text whose page is still to come / was given up."""
     counts = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+    pages = fetch_counts(session)
     rows = session.scalars(select(Source).order_by(Source.name))
     return [
         {
@@ -137,9 +145,22 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
             "last_checked": s.last_checked.isoformat() if s.last_checked else None,
             "next_check": s.next_check.isoformat() if s.next_check else None,
             "articles": counts.get(s.id, 0),
+            "listed": s.entries_listed,
+            "stored": counts.get(s.id, 0),
+            "pages_pending": pages.get(s.id, {}).get("pending", 0),
+            "pages_failed": pages.get(s.id, {}).get("failed", 0),
         }
         for s in rows
     ]
+
+
+def fetch_counts_text(summary: dict[str, Any]) -> str:
+    """`listed 20, stored 20, pages pending 3, failed 1`: a summary's entry and page counts in words."""
+    listed = "-" if summary["listed"] is None else summary["listed"]
+    return (
+        f"listed {listed}, stored {summary['stored']}, "
+        f"pages pending {summary['pages_pending']}, failed {summary['pages_failed']}"
+    )
 
 
 def source_by_name(session: Session, name: str) -> Source:

@@ -23,8 +23,11 @@ def _resp(body: bytes, ctype: str = "application/rss+xml") -> Response:
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk", "gb18030"])
 def test_rss_entries_parse_from_bytes_in_any_declared_encoding(encoding: str) -> None:
     entries = parse_feed(_resp(RSS.format(enc=encoding).encode(encoding), "application/xml"))
-    assert [e.title for e in entries] == ["英伟达暴跌", "no guid"]  # an entry without a link is dropped
+    assert [e.title for e in entries] == ["英伟达暴跌", "no guid", "no link"]
     assert entries[0].guid == "g-1" and entries[1].guid == "http://127.0.0.1/a/2"
+    # An entry without a link has no page: it is kept under a key of its own (issue 15), never dropped.
+    assert entries[2].guid == "g-3" and entries[2].key and entries[2].key.startswith("urn:chipwatch:entry:")
+    assert entries[0].key is None
     assert entries[0].published is not None and entries[0].published.isoformat() == "2025-01-27T00:00:00+00:00"
 
 
@@ -62,7 +65,7 @@ def test_conditional_get_sends_back_etag_and_skips_parsing_on_304(site) -> None:
     with HttpClient(HttpOptions(allow_private_networks=True)) as client:
         first = FeedConnector().fetch(source, {}, client)
         second = FeedConnector().fetch(source, first.state, client)
-    assert len(first.entries) == 2 and first.state == {"etag": '"v1"', "last_modified": "Mon, 27 Jan 2025 00:00:00 GMT"}
+    assert len(first.entries) == 3 and first.state == {"etag": '"v1"', "last_modified": "Mon, 27 Jan 2025 00:00:00 GMT"}
     assert second.not_modified and second.entries == []
     assert site.requests[1][1]["if-none-match"] == '"v1"'
     assert site.requests[1][1]["if-modified-since"] == "Mon, 27 Jan 2025 00:00:00 GMT"

@@ -12,7 +12,6 @@ from chipwatch.storage.articles import NewArticle, add_articles
 from chipwatch.storage.claims import add_claims
 from chipwatch.storage.db import open_database
 from chipwatch.storage.models import Claim
-from chipwatch.storage.sources import SourceSpec, sync_sources
 
 WIDENED = {
     "articles": {"id", "duplicate_of"},
@@ -60,8 +59,21 @@ def test_migration_0008_widens_ids_of_a_database_holding_rows(empty_url: str) ->
     engine.dispose()
     old = open_database(empty_url, upgrade=False)
     with old.session() as s, s.begin():
-        source = sync_sources(s, [SourceSpec("s", "feed", "http://127.0.0.1:9/feed")])["s"].id
-        (article,) = add_articles(s, [_article(source, "a")])
+        # Rows written in SQL: the current models may hold columns that later migrations add.
+        s.execute(
+            text(
+                "INSERT INTO sources (name, kind, url, status, failures, state) "
+                "VALUES ('s', 'feed', 'http://127.0.0.1:9/feed', 'ok', 0, '{}')"
+            )
+        )
+        source = s.execute(text("SELECT id FROM sources WHERE name = 's'")).scalar_one()
+        s.execute(
+            text(
+                "INSERT INTO articles (source_id, url, canonical_url, guid, fetched_at, status, attempts) "
+                f"VALUES ({source}, 'http://127.0.0.1:9/a', 'http://127.0.0.1:9/a', 'a', '2026-11-24 08:00:00', 'new', 0)"
+            )
+        )
+        article = s.execute(text("SELECT id FROM articles")).scalar_one()
         before = add_claims(s, article, "http://127.0.0.1:9/a", "en", [_claim("NVIDIA up"), _claim("NVIDIA down")])
     old.dispose()
 
