@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chipwatch.config import SourceConfig
-from chipwatch.connectors.base import Entry
+from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.charset import html_as_utf8
 from chipwatch.connectors.errors import FetchError, RetryLater
 from chipwatch.connectors.htmllinks import canonical_link
@@ -51,20 +51,24 @@ def poll_source(
     *,
     force: bool = False,
     max_backoff: timedelta = timedelta(days=1),
+    pushed: FetchResult | None = None,
 ) -> PollOutcome:
     """One poll of one source. Failures are recorded on the source row and returned, never raised,
     so one bad source cannot stop a cycle; what was stored before stays. A source in backoff is
-    skipped (not contacted) until its next_check, unless `force`."""
+    skipped (not contacted) until its next_check, unless `force`.
+
+    `pushed`: the entries a WebSub hub delivered (pipeline.websub), stored exactly as a poll's would be,
+    deduplicated against polled ones; the source's polling state and schedule are left alone."""
     now = now or utcnow()
     outcome = PollOutcome(source=source.name)
     with db.session() as session:
         row = source_by_name(session, source.name)
         source_id, state = row.id, dict(row.state or {})
-        if in_backoff(row, now) and not force:
+        if in_backoff(row, now) and not force and pushed is None:
             outcome.skipped, outcome.error = True, row.last_error
             return outcome
     try:
-        result = connector_for(source.kind).fetch(source, state, client)
+        result = pushed or connector_for(source.kind).fetch(source, state, client)
     except (FetchError, NotImplementedError) as exc:
         outcome.error = str(exc)
         retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
@@ -113,6 +117,8 @@ def poll_source(
     if failures:
         # Pages that failed are not stored, so the next poll tries them again.
         outcome.error = f"{len(failures)} of {len(fresh)} new documents failed; first: {failures[0]}"
+    if pushed is not None:
+        return outcome
     _record(db, source, state=result.state, error=outcome.error, now=now, partial=True, max_backoff=max_backoff)
     return outcome
 
