@@ -54,6 +54,15 @@ def push_wanted(settings: Settings, source: SourceConfig) -> bool:
     return settings.public_url is not None and source.kind == "feed" and source.enabled and source.push == "auto"
 
 
+def push_note(settings: Settings) -> str | None:
+    """The one line `sources list` prints when push is off for want of a `public_url` (None otherwise)."""
+    if settings.public_url is not None:
+        return None
+    if not any(s.kind == "feed" and s.push == "auto" and s.enabled for s in settings.sources):
+        return None
+    return "push: off (no public_url in the config, so WebSub hubs cannot reach us); feeds are polled only"
+
+
 @dataclass
 class SubscriptionChange:
     source: str

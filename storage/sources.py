@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chipwatch.storage.health import health_by_source
 from chipwatch.storage.models import Article, Source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
+from chipwatch.storage.websub import push_by_source
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,9 @@ def in_backoff(source: Source, now: datetime) -> bool:
 
 
 def source_summaries(session: Session) -> list[dict[str, Any]]:
-    """One dict per source in the `sources list --json` shape."""
+    """One dict per source in the `sources list --json` shape (plus its health and push state, issue 18)."""
     counts = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+    health, push = health_by_source(session), push_by_source(session)
     rows = session.scalars(select(Source).order_by(Source.name))
     return [
         {
@@ -137,6 +140,8 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
             "last_checked": s.last_checked.isoformat() if s.last_checked else None,
             "next_check": s.next_check.isoformat() if s.next_check else None,
             "articles": counts.get(s.id, 0),
+            **health.get(s.id, {"health": "ok", "failing_since": None}),
+            "push": push.get(s.id, "off"),
         }
         for s in rows
     ]

@@ -76,3 +76,20 @@ def live_source_ids(session: Session, now: datetime | None = None) -> set[int]:
         WebSubSubscription.state == ACTIVE, WebSubSubscription.expires_at > now
     )
     return set(session.scalars(stmt))
+
+
+def push_by_source(session: Session, now: datetime | None = None) -> dict[int, str]:
+    """source id -> how its hub pushes: `live until <time>`, `requested`, `failed: <why>`, `unsubscribing`,
+    `ended` (sources without a subscription are absent: polled only)."""
+    now = now or utcnow()
+    out: dict[int, str] = {}
+    for sub in session.scalars(select(WebSubSubscription)):
+        if is_live(sub, now) and sub.expires_at is not None:
+            out[sub.source_id] = f"live until {sub.expires_at:%Y-%m-%d %H:%M} UTC"
+        elif sub.state == FAILED:
+            out[sub.source_id] = f"failed: {sub.last_error or 'unknown'}"[:300]
+        elif sub.state == ACTIVE:
+            out[sub.source_id] = "expired"
+        else:
+            out[sub.source_id] = sub.state
+    return out

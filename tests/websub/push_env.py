@@ -19,10 +19,34 @@ NOTABLE = (
     "<p>美国科技股本周遭到重创，英伟达股价暴跌近17%，市值单日蒸发近6000亿美元，创下美国上市公司单日市值损失的纪录。</p>"
     "<p>{filler}</p></article></body></html>"
 )
-_WORDS = (
-    "wafer packaging yield demand export licence quarter margin revenue guidance foundry node memory bandwidth "
-    "cluster datacenter inference training order backlog supplier shipment customer contract price forecast"
-).split()
+_WORDS = [
+    "wafer",
+    "packaging",
+    "yield",
+    "demand",
+    "export",
+    "licence",
+    "quarter",
+    "margin",
+    "revenue",
+    "guidance",
+    "foundry",
+    "node",
+    "memory",
+    "bandwidth",
+    "cluster",
+    "datacenter",
+    "inference",
+    "training",
+    "order",
+    "backlog",
+    "supplier",
+    "shipment",
+    "customer",
+    "contract",
+    "price",
+    "forecast",
+]
 
 
 def notable_page(slug: str) -> bytes:
