@@ -23,8 +23,6 @@ import httpx
 POOL = "chipwatch-local"
 DEFAULT_PORT = 4200
 DEFAULT_WEB_PORT = 8000
-# The web process: `chipwatch serve` run by this interpreter (the console script may not be on PATH).
-_SERVE = "import sys; from chipwatch.cli.main import main; sys.exit(main(sys.argv[1:]))"
 DEFAULT_PREFECT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect"
 STATE_FILE = "stack.json"
 # Processes started by this Python process, by PID (the state file keeps only the PIDs).
@@ -168,7 +166,7 @@ def start_stack(
         _say(say, f"{workers} worker(s) polling pool {POOL}; UI at {api_url.removesuffix('/api')}")
         if web_port:
             log = logs / "web.log"
-            serve = [sys.executable, "-c", _SERVE, "serve", "--config", config, "--port", str(web_port)]
+            serve = [sys.executable, "-m", "chipwatch", "serve", "--config", config, "--port", str(web_port)]
             state.web = _spawn(serve, {**env, "CHIPWATCH_CONFIG": config}, log, cwd=root, module=False)
             state.web_url, state.logs["web"] = f"http://127.0.0.1:{web_port}", str(log)
             write_state(home, state)

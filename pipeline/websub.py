@@ -21,6 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from chipwatch.alerts.delivery import deliver_due
 from chipwatch.alerts.enqueue import enqueue_alerts
 from chipwatch.config import Settings, SourceConfig
@@ -102,11 +105,9 @@ def maintain_subscriptions(
     return [_send(db, settings, client, name, action, hub, topic, now) for name, action, hub, topic in plan]
 
 
-def _row(session, name: str) -> Source | None:  # type: ignore[no-untyped-def]
-    try:
-        return source_by_name(session, name)
-    except Exception:  # not synced yet: prepare_sources creates it on the next cycle
-        return None
+def _row(session: Session, name: str) -> Source | None:
+    """The source's row; None before prepare_sources has created it (the next cycle subscribes it)."""
+    return session.scalars(select(Source).where(Source.name == name)).one_or_none()
 
 
 def _older(when: datetime | None, now: datetime, age: timedelta) -> bool:
@@ -163,7 +164,7 @@ def _send(
     return SubscriptionChange(name, action)
 
 
-def _set(session, name: str, *, state: str | None, last_error: str | None) -> None:  # type: ignore[no-untyped-def]
+def _set(session: Session, name: str, *, state: str | None, last_error: str | None) -> None:
     sub = subs.subscription_for(session, source_by_name(session, name).id)
     if sub is not None:
         if state is not None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from chipwatch.config import Settings, settings_from_dict
+from chipwatch.dashboard import create_app
 from chipwatch.pipeline.cycle import CycleReport, finish_cycle, http_client, prepare_sources, run_cycle
 from chipwatch.pipeline.health import check_sources
 from chipwatch.pipeline.poll import poll_source
@@ -168,7 +170,7 @@ def test_a_health_rule_gets_source_alerts_and_no_claims(db: Database, site: Any,
     assert alert.rule == "ops-health" and alert.state == "sent" and len(rec.received) == 1
 
 
-def test_no_health_target_means_no_alert_but_the_state_is_shown(db: Database, site: Any) -> None:
+def test_no_health_target_means_no_alert_but_the_sources_page_shows_it(db: Database, site: Any) -> None:
     settings = settings_from_dict(
         {
             "sources": [{"name": "watched", "kind": "feed", "url": f"{site.url}/feed.xml", "alert_after_failures": 1}],
@@ -178,4 +180,10 @@ def test_no_health_target_means_no_alert_but_the_state_is_shown(db: Database, si
     site.routes["/feed.xml"] = (500, {}, b"no")
     (change,) = _forced_cycle(db, settings).health
     assert change.alerts_queued == 0 and _health_alerts(db) == []
-    assert _summary(db)["failing_since"] is not None
+    since = _summary(db)["failing_since"]
+    assert since is not None
+    with TestClient(create_app(db)) as client:
+        page = client.get("/sources").text
+        (api,) = client.get("/api/sources").json()["items"]
+    assert f"failing since {since}" in page and "1 failed polls in a row" in page and "HTTP 500" in page
+    assert api["failing_since"] == since and api["push"] == "off"
