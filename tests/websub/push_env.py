@@ -52,7 +52,8 @@ _WORDS = [
 def notable_page(slug: str) -> bytes:
     """A notable article whose other text differs per slug, so pages are not near-duplicates of each other."""
     rnd = random.Random(slug)
-    return NOTABLE.format(i=slug, filler=" ".join(rnd.choice(_WORDS) for _ in range(120))).encode()
+    filler = " ".join(f"{rnd.choice(_WORDS)}-{rnd.getrandbits(24):x}" for _ in range(120))
+    return NOTABLE.format(i=slug, filler=filler).encode()
 
 
 @dataclass

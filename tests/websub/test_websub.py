@@ -199,3 +199,23 @@ def test_a_push_of_an_entry_already_polled_stores_and_alerts_nothing_new(push_se
     assert setup.push.wait_idle(30)
     assert setup.push.results[-1].new_article_ids == []
     assert _articles(setup) == stored and len(setup.received) == alerts
+
+
+def test_pushes_in_a_row_each_store_and_alert_their_item(push_setup: PushSetup) -> None:
+    setup = push_setup
+    _subscribed(setup)
+    before = len(setup.received)
+    for i in range(5):
+        setup.site.add(f"row-{i}")
+        assert setup.hub.publish(setup.site.topic) == 1
+    assert setup.push.wait_idle(60)
+    assert [len(r.new_article_ids) for r in setup.push.results] == [1] * 5
+    with setup.db.session() as s:
+        statuses = s.scalars(select(Article.status).where(Article.guid.startswith("row-"))).all()
+    assert sorted(statuses) == ["processed"] * 5
+    alerted = {
+        m.get("message", "").split("/p/")[1].split(".html")[0]
+        for m in setup.received[before:]
+        if "/p/" in m.get("message", "")
+    }
+    assert alerted == {f"row-{i}" for i in range(5)}
