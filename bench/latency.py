@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -335,6 +336,9 @@ class Bench:
             time.sleep(0.5)
         with self.inbox.lock:
             arrived = {k: v for k, v in self.inbox.arrived.items() if k.startswith(prefix)}
+        answers = Counter(str(d.status) for d in self.hub.deliveries if d.published_at >= min(published.values()))
+        stored = Counter(row[3] for row in stored_times(self.db, prefix))
+        print(f"push: hub deliveries by answer {dict(answers)}; articles by status {dict(stored)}", flush=True)
         return report(
             "push: publication at the hub -> alert at receiver (target p95 <= 5 s)", arrived, published, items
         )

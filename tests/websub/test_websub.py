@@ -219,3 +219,19 @@ def test_pushes_in_a_row_each_store_and_alert_their_item(push_setup: PushSetup) 
         if "/p/" in m.get("message", "")
     }
     assert alerted == {f"row-{i}" for i in range(5)}
+
+
+def test_a_hub_denying_the_subscription_is_recorded_and_retried_later(push_setup: PushSetup) -> None:
+    setup = push_setup
+    sub = _subscribed(setup)
+    url = f"{setup.app_url}/websub/{sub.callback_id}"
+    denied = {"hub.mode": "denied", "hub.topic": setup.site.topic, "hub.reason": "quota exceeded"}
+    assert httpx.get(url, params=denied).status_code == 200
+    after = _subscription(setup)
+    assert after.state == "failed" and "quota exceeded" in (after.last_error or "")
+    (source,) = prepare_sources(setup.db, setup.settings, only_due=False)
+    assert source.every == timedelta(minutes=1)  # no longer live: polled at its own interval
+    with http_client(setup.settings) as client:
+        assert maintain_subscriptions(setup.db, setup.settings, client) == []  # not at once
+        (retry,) = maintain_subscriptions(setup.db, setup.settings, client, now=utcnow() + timedelta(minutes=11))
+    assert retry.action == "subscribe" and retry.error is None
