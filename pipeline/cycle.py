@@ -97,11 +97,8 @@ def prepare_sources(db: Database, settings: Settings, *, only_due: bool) -> list
     with db.session() as session, session.begin():
         rows = sync_sources(session, [SourceSpec(s.name, s.kind, s.url or s.path, s.enabled) for s in settings.sources])
         due = {name for name, row in rows.items() if not only_due or row.next_check is None or row.next_check <= now}
-        pushed = (
-            {name for name, row in rows.items() if row.id in live_source_ids(session, now)}
-            if settings.public_url
-            else set()
-        )
+        live = live_source_ids(session, now) if settings.public_url else set()
+        pushed = {name for name, row in rows.items() if row.id in live}
     return [_fallback(s, settings) if s.name in pushed else s for s in settings.sources if s.enabled and s.name in due]
 
 
