@@ -45,6 +45,8 @@ def _folded(values: list[str]) -> frozenset[str]:
 def rule_matches(rule: AlertRule, claim: ClaimFacts) -> bool:
     """Every condition the rule sets must hold; within one list (entities, topics, ...) any item will do.
     Names compare case-insensitively: configs say `Nvidia` as often as `NVIDIA`."""
+    if rule.health:  # `sources: health`: this rule carries source health alerts, never claims
+        return False
     if claim.score < rule.min_score:
         return False
     if rule.entities and not _folded(rule.entities) & _folded(claim.entities):

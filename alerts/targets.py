@@ -20,11 +20,29 @@ def rule_urls(alerts: AlertSettings, rule: AlertRule) -> list[str]:
 
 
 def all_urls(alerts: AlertSettings) -> list[str]:
-    """Every distinct URL: named targets first, then those written in rules."""
+    """Every distinct URL: named targets first, then those written in rules and in `health_alerts`."""
     out = list(dict.fromkeys(target.url for target in alerts.targets.values()))
     for rule in alerts.rules:
         out += [u for u in rule_urls(alerts, rule) if u not in out]
+    out += [u for u in health_urls(alerts) if u not in out]
     return out
+
+
+def health_urls(alerts: AlertSettings) -> list[str]:
+    """The URLs source health alerts go to: `health_alerts` entries and the targets of `sources: health` rules."""
+    return [url for _label, url in health_targets(alerts)]
+
+
+def health_targets(alerts: AlertSettings) -> list[tuple[str, str]]:
+    """(rule name the outbox row carries, URL) for each health alert target, each URL once."""
+    out: dict[str, str] = {}
+    for entry in alerts.health:
+        out.setdefault(entry if "://" in entry else alerts.targets[entry].url, "health_alerts")
+    for rule in alerts.rules:
+        if rule.health:
+            for url in rule_urls(alerts, rule):
+                out.setdefault(url, rule.name)
+    return [(label, url) for url, label in out.items()]
 
 
 def test_targets(alerts: AlertSettings) -> list[tuple[str, str | None]]:

@@ -8,24 +8,35 @@
    that stores it to its alert arriving at a loopback apprise receiver. Prints p50/p95/max (target p95 <= 30 s),
    the median and p95 of each stage on the way (bench/latency_stages.py) and how many flow runs each
    deployment started meanwhile (each run is a Python process start-up competing for the cores).
+   Also from publication (the item appearing in the feed), which adds the wait for the next poll.
+3. Push (issue 18), same stack, with its web process (`chipwatch serve`, the WebSub callback): a second feed names
+   a loopback WebSub hub (tests/websub/websub_hub.py); once the hub has verified chipwatch's subscription,
+   `--push-items` items are published one by one (added to the feed, then announced at the hub, which delivers
+   the signed feed to the callback). For each item, publication at the hub -> alert at the receiver: p50/p95/max
+   (target p95 <= 5 s).
 
 Everything is on loopback: Prefect server on a throwaway PostgreSQL database, throwaway application
 database, feed and receiver in this process. Bounded: each phase stops at its deadline.
 
     python bench/latency.py [--items 60] [--interval 2] [--batch 300] [--skip-throughput]
+                            [--push-items 60] [--push-interval 1] [--skip-poll-latency]
     python bench/latency.py --batch 1000 --skip-latency --runs-per-worker 1   # issue 20: 2 workers vs 1
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import random
 import re
 import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -40,6 +51,34 @@ from chipwatch.cli.loopback import LoopbackServer
 from chipwatch.cli.stack_cmd import start_stack, stop_stack
 from chipwatch.storage.db import open_database
 from chipwatch.storage.models import Article
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "websub"))
+from websub_hub import Hub
+
+_WORDS = [
+    "wafer",
+    "packaging",
+    "yield",
+    "demand",
+    "export",
+    "licence",
+    "quarter",
+    "margin",
+    "revenue",
+    "guidance",
+    "foundry",
+    "node",
+    "memory",
+]
+
+
+def varied(html: str, slug: str) -> str:
+    """The page with a paragraph of its own, so no two pushed items are near-duplicates of each other."""
+    rnd = random.Random(slug)
+    # Words of its own (a shared small vocabulary made every page a near-duplicate of the others).
+    filler = " ".join(f"{rnd.choice(_WORDS)}-{rnd.getrandbits(24):x}" for _ in range(120))
+    return html.replace("</article>", f"<p>{filler}</p></article>")
+
 
 NOTABLE = (
     "<html><head><meta charset='utf-8'><title>英伟达暴跌 {i}</title></head><body><article><h1>英伟达暴跌 {i}</h1>"
@@ -58,14 +97,18 @@ class Feed:
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.push_items: list[str] = []  # the second feed, /push.xml, which names `hub_url` as its hub
+        self.hub_url = ""
         self.pages: dict[str, bytes] = {}
+        self.published: dict[str, float] = {}  # slug -> when it appeared in its feed
         self.lock = threading.Lock()
         self.server = LoopbackServer(self.handle)
 
-    def add(self, slug: str, html: str) -> None:
+    def add(self, slug: str, html: str, *, push: bool = False) -> None:
         with self.lock:
             self.pages[f"/p/{slug}.html"] = html.encode()
-            self.items.append(slug)
+            (self.push_items if push else self.items).append(slug)
+            self.published[slug] = time.time()
 
     def handle(self, req: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         path = req.path.split("?")[0]
@@ -76,6 +119,20 @@ class Feed:
                     for s in self.items[-1000:]
                 )
                 body = f'<rss version="2.0"><channel><title>bench</title>{items}</channel></rss>'.encode()
+                return 200, {"Content-Type": "application/rss+xml"}, body
+            if path == "/push.xml":
+                items = "".join(
+                    f"<item><title>{s}</title><link>{self.server.url}/p/{s}.html</link><guid>{s}</guid></item>"
+                    for s in self.push_items[-50:]
+                )
+                links = (
+                    f'<atom:link rel="hub" href="{self.hub_url}"/>'
+                    f'<atom:link rel="self" href="{self.server.url}/push.xml"/>'
+                )
+                body = (
+                    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>push</title>'
+                    f"{links}{items}</channel></rss>"
+                ).encode()
                 return 200, {"Content-Type": "application/rss+xml"}, body
             page = self.pages.get(path)
         if page is None:
@@ -138,12 +195,19 @@ def percentile(values: list[float], p: float) -> float:
 
 class Bench:
     def __init__(
-        self, workers: int, feed: Feed, inbox: Inbox, cores_per_run: int | None = None, runs_per_worker: int = 2
+        self,
+        workers: int,
+        feed: Feed,
+        inbox: Inbox,
+        cores_per_run: int | None = None,
+        runs_per_worker: int = 2,
+        hub: Hub | None = None,
     ) -> None:
         self.cores_per_run, self.runs_per_worker = cores_per_run, runs_per_worker
         tag = uuid.uuid4().hex[:8]
         self.app, self.prefect = f"chipwatch_bench_app_{tag}", f"chipwatch_bench_prefect_{tag}"
-        self.workers, self.feed, self.inbox = workers, feed, inbox
+        self.workers, self.feed, self.inbox, self.hub = workers, feed, inbox, hub
+        self.web_port = free_port() if hub is not None else None
         self.home = Path(tempfile.mkdtemp(prefix="chipwatch-bench-"))
 
     def __enter__(self) -> Bench:
@@ -151,12 +215,17 @@ class Bench:
             conn.execute(f'CREATE DATABASE "{self.app}"')
         app_url = pg_url(self.app)
         config = self.home / "chipwatch.yaml"
+        push = ""
+        if self.hub is not None:
+            push = f"  - {{name: push-feed, kind: feed, url: '{self.feed.server.url}/push.xml', every: 1h}}\n"
         config.write_text(
             f"database: {app_url}\n"
             f"sources:\n  - {{name: bench-feed, kind: feed, url: '{self.feed.server.url}/feed.xml', every: 1h}}\n"
-            f"alerts:\n  - {{name: bench, min_score: 0.5, notify: ['json://{self.inbox.server.url[7:]}/hook']}}\n"
+            + push
+            + f"alerts:\n  - {{name: bench, min_score: 0.5, notify: ['json://{self.inbox.server.url[7:]}/hook']}}\n"
             "http: {allow_private_networks: true}\n"
-            + (f"processing: {{workers: {self.cores_per_run}}}\n" if self.cores_per_run else ""),
+            + (f"processing: {{workers: {self.cores_per_run}}}\n" if self.cores_per_run else "")
+            + (f"public_url: http://127.0.0.1:{self.web_port}\n" if self.web_port else ""),
             encoding="utf-8",
         )
         self.db = open_database(app_url)
@@ -170,6 +239,7 @@ class Bench:
             port=free_port(),
             prefect_db=prefect_db,
             say=None,
+            web_port=self.web_port,
         )
         print(f"stack with {self.workers} worker(s) up in {time.monotonic() - started:.0f} s", flush=True)
         return self
@@ -242,10 +312,62 @@ class Bench:
                 + (f"; {missing} items without an alert by the deadline" if missing else ""),
                 flush=True,
             )
+            report("polled: publication in the feed -> alert at receiver", arrived, self.feed.published, items)
             print_stages(item_marks(self.db, self.state.api_url, prefix, arrived, since))
             runs = runs_per_deployment(self.state.api_url, since)
             print("flow runs started meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(runs.items())), flush=True)
         return lat
+
+    def push_latency(self, items: int, interval: float, deadline: float) -> list[float]:
+        """Publication at the hub -> alert at the receiver, for a source the hub pushes."""
+        assert self.hub is not None
+        topic = f"{self.feed.server.url}/push.xml"
+        self.feed.add(f"push-warmup-{uuid.uuid4().hex[:6]}", varied(NOTABLE.format(i=0), "warm"), push=True)
+        run = trigger_poll(self.state.api_url)  # finds the hub in the feed and subscribes (the `poll` flow)
+        started = time.monotonic()
+        if not self.hub.wait_for(lambda: bool(self.hub.live(topic)), timeout=240):  # type: ignore[union-attr]
+            print(f"push: no verified subscription within 240 s (poll run {run}); skipped", flush=True)
+            return []
+        print(
+            f"push: subscription verified {time.monotonic() - started:.0f} s after the poll was triggered", flush=True
+        )
+        time.sleep(10)  # let that poll's own processing of the warm-up item finish
+        prefix = f"push-{uuid.uuid4().hex[:6]}-"
+        published: dict[str, float] = {}
+        for i in range(items):
+            slug = f"{prefix}{i}"
+            self.feed.add(slug, varied(NOTABLE.format(i=i), slug), push=True)
+            published[slug] = time.time()
+            threading.Thread(target=self.hub.publish, args=(topic,), daemon=True).start()
+            time.sleep(interval)
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            with self.inbox.lock:
+                if sum(1 for k in self.inbox.arrived if k.startswith(prefix)) >= items:
+                    break
+            time.sleep(0.5)
+        with self.inbox.lock:
+            arrived = {k: v for k, v in self.inbox.arrived.items() if k.startswith(prefix)}
+        answers = Counter(str(d.status) for d in self.hub.deliveries if d.published_at >= min(published.values()))
+        stored = Counter(row[3] for row in stored_times(self.db, prefix))
+        print(f"push: hub deliveries by answer {dict(answers)}; articles by status {dict(stored)}", flush=True)
+        return report(
+            "push: publication at the hub -> alert at receiver (target p95 <= 5 s)", arrived, published, items
+        )
+
+
+def report(label: str, arrived: dict[str, float], published: dict[str, float], items: int) -> list[float]:
+    lat = [arrived[k] - published[k] for k in arrived if k in published]
+    if not lat:
+        print(f"{label}: no alert arrived", flush=True)
+        return lat
+    missing = items - len(lat)
+    print(
+        f"{label}, {len(lat)} items: p50 {statistics.median(lat):.2f} s, p95 {percentile(lat, 95):.2f} s, "
+        f"max {max(lat):.2f} s" + (f"; {missing} items without an alert by the deadline" if missing else ""),
+        flush=True,
+    )
+    return lat
 
 
 def main() -> None:
@@ -255,7 +377,7 @@ def main() -> None:
     ap.add_argument("--poll-every", type=float, default=2.0, help="seconds between checks for the next poll run")
     ap.add_argument("--batch", type=int, default=300, help="articles for each throughput run")
     ap.add_argument("--skip-throughput", action="store_true")
-    ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--skip-latency", action="store_true", help="skip both latency runs (poll and push)")
     ap.add_argument(
         "--cores-per-run",
         type=int,
@@ -264,19 +386,26 @@ def main() -> None:
         "phase measures scaling by workers, as across machines; 0: the default, every core)",
     )
     ap.add_argument("--runs-per-worker", type=int, default=2, help="flow runs each worker may run at once")
+    ap.add_argument("--skip-poll-latency", action="store_true")
+    ap.add_argument("--push-items", type=int, default=60, help="items published through the hub (0: no push run)")
+    ap.add_argument("--push-interval", type=float, default=1.0, help="seconds between pushed items")
     args = ap.parse_args()
     cores = args.cores_per_run or None
     feed, inbox = Feed(), Inbox()
-    with feed.server, inbox.server:
+    hub = Hub(default_lease=3600) if args.push_items else None
+    with feed.server, inbox.server, hub or contextlib.nullcontext():
+        feed.hub_url = hub.url if hub else ""
         rates = {}
         if not args.skip_throughput:
             with Bench(1, feed, inbox, cores, args.runs_per_worker) as one:
                 rates[1] = one.throughput(args.batch, deadline=300)
-        with Bench(2, feed, inbox, cores, args.runs_per_worker) as two:
+        with Bench(2, feed, inbox, cores, args.runs_per_worker, hub) as two:
             if not args.skip_throughput:
                 rates[2] = two.throughput(args.batch, deadline=300)
-            if not args.skip_latency:
+            if not (args.skip_latency or args.skip_poll_latency):
                 two.latency(args.items, args.interval, args.poll_every, deadline=180)
+            if hub is not None and not args.skip_latency:
+                two.push_latency(args.push_items, args.push_interval, deadline=120)
         if rates.get(1) and rates.get(2):
             print(f"2 workers / 1 worker: x{rates[2] / rates[1]:.2f}")
 

@@ -77,11 +77,21 @@ class SourceConfig(_Strict):
     max_bytes: int | None = Field(default=None, gt=0)
     robots: bool = True  # page and sitemap sources obey the site's robots.txt; false only with the owner's consent
     links: str | None = None  # page sources: a regex article URLs must match (replaces the link heuristics)
+    # Feed sources: subscribe to the WebSub hub the feed names (`auto`), or never (`off`). Needs `public_url`.
+    push: Literal["auto", "off"] = "auto"
+    # Source health: an alert after this many failed polls in a row, and when no new article came for this long.
+    alert_after_failures: int = Field(default=3, ge=1)
+    expect_new_within: timedelta | None = None
 
     @field_validator("every", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)
+
+    @field_validator("expect_new_within", mode="before")
+    @classmethod
+    def _expect(cls, value: Any) -> timedelta | None:
+        return _positive(value, allow_none=True)
 
     @field_validator("links")
     @classmethod
@@ -207,6 +217,16 @@ class AlertRule(_Strict):
     throttle: int | None = Field(default=None, ge=1)  # at most N immediate alerts per hour; the rest go to the digest
     quiet_hours: QuietHours | None = None
     template: TemplateOverride | None = None
+    # `sources: health` in the config: this rule sends source health alerts (a source failing, and its
+    # recovery) to its targets, and no claim alerts.
+    health: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _health_rule(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("sources") == "health":
+            return {**{k: v for k, v in value.items() if k != "sources"}, "health": True}
+        return value
 
     @field_validator("stance", mode="before")
     @classmethod
@@ -274,6 +294,8 @@ class AlertSettings(_Strict):
     lease: timedelta = timedelta(minutes=5)  # a `sending` row older than this was abandoned by a crash
     timeout: timedelta = timedelta(seconds=30)  # the longest wait for a target's answer (apprise `rto=`)
     connect_timeout: timedelta | None = None  # apprise `cto=`; unset: apprise's own (4 s HTTP, 15 s email)
+    # Where source health alerts go (target names or apprise URLs): the top-level `health_alerts` key.
+    health: list[str] = Field(default_factory=list, repr=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -329,6 +351,14 @@ class AlertSettings(_Strict):
                         f"rule {rule.name!r} notifies {entry!r}, which is neither an apprise URL "
                         "nor a name under alerts.targets; define it there or write the URL"
                     )
+        for entry in self.health:
+            if "://" in entry:
+                check_apprise_url(entry, "health_alerts lists")
+            elif entry not in self.targets:
+                raise ValueError(
+                    f"health_alerts lists {entry!r}, which is neither an apprise URL nor a name under "
+                    "alerts.targets; define it there or write the URL"
+                )
         self._check_timeouts()
         return self
 
@@ -364,6 +394,9 @@ class AlertSettings(_Strict):
             for entry in rule.notify:
                 if "://" in entry:
                     urls.setdefault(entry, f"a URL of rule {rule.name!r}")
+        for entry in self.health:
+            if "://" in entry:
+                urls.setdefault(entry, "a URL of health_alerts")
         lease = self.lease.total_seconds()
         default = DeliveryTimeouts(self.timeout.total_seconds(), _seconds(self.connect_timeout))
         for where, t in [("alerts.timeout", default)] + [(w, self.timeouts_for(u)) for u, w in urls.items()]:
@@ -435,6 +468,45 @@ class Settings(_Strict):
     http: HttpSettings = Field(default_factory=HttpSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     processing: ProcessingSettings = Field(default_factory=ProcessingSettings)
+
+    # The address WebSub hubs reach `chipwatch serve` at (e.g. https://chipwatch.example.com); unset: no push.
+    public_url: str | None = None
+    # How often a source with a live WebSub subscription is still polled, as the fallback (if slower than `every`).
+    push_poll_every: timedelta = timedelta(hours=1)
+    # Where source health alerts go: target names under alerts.targets, or apprise URLs.
+    health_alerts: list[str] = Field(default_factory=list, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _health_targets(cls, value: Any) -> Any:
+        """`health_alerts` is checked and delivered with the alert targets: hand it to `alerts.health`."""
+        if not isinstance(value, dict) or not value.get("health_alerts"):
+            return value
+        entries = value["health_alerts"]
+        if isinstance(entries, str):
+            entries = [entries]
+        alerts = value.get("alerts") or {}
+        alerts = {"rules": alerts} if isinstance(alerts, list) else dict(alerts) if isinstance(alerts, dict) else alerts
+        if isinstance(alerts, dict):
+            alerts["health"] = entries
+        return {**value, "alerts": alerts, "health_alerts": entries}
+
+    @field_validator("push_poll_every", mode="before")
+    @classmethod
+    def _push_every(cls, value: Any) -> timedelta | None:
+        return _positive(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", value.strip()):
+            raise ValueError(
+                f"{value!r} is not an http(s) base URL; write the address hubs reach `chipwatch serve` at, "
+                "e.g. https://chipwatch.example.com"
+            )
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

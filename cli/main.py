@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--home", help="where the stack keeps its state and logs")
     st.add_argument("--port", type=_port, default=4200, help="Prefect API port on 127.0.0.1 (default 4200)")
     st.add_argument(
+        "--web-port",
+        type=_port,
+        default=None,
+        help="also run `chipwatch serve` (dashboard, WebSub callback) on this 127.0.0.1 port; "
+        "default 8000 when the config has a public_url, else no web process",
+    )
+    st.add_argument(
         "--prefect-database",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect",
         help="the Prefect server's own database (created if missing)",
@@ -138,6 +145,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             home=args.home,
             port=args.port,
             prefect_db=args.prefect_database,
+            web_port=args.web_port,
         )
     if args.verb == "serve":
         from chipwatch.cli.serve_cmd import serve
@@ -172,16 +180,22 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.verb == "sources":
             from chipwatch.pipeline.cycle import prepare_sources
+            from chipwatch.pipeline.websub import push_note
             from chipwatch.storage.sources import fetch_counts_text, source_summaries
 
             prepare_sources(db, settings, only_due=False)  # show configured sources never polled too
             with db.session() as session:
                 rows = source_summaries(session)
+            note = push_note(settings)
+            if note:
+                print(note, file=sys.stderr if args.json else sys.stdout)
             for row in rows:
                 if args.json:
                     print(json_line(row))
                 else:
                     err = f"  {row['last_error']}" if row["last_error"] else ""
+                    if row.get("failing_since"):
+                        err = f"  FAILING since {row['failing_since']}: {row['health']}{err}"
                     line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles"
                     line += f" ({fetch_counts_text(row)}){err}"
                     print(printable(line))

@@ -11,8 +11,13 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING
 
-from chipwatch.config import ConfigError, load_settings
+from chipwatch.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from chipwatch.pipeline.websub import PushReceiver
+    from chipwatch.storage.db import Database
 
 
 def resolve_token(config_token: str | None, environ: dict[str, str] | None = None) -> str | None:
@@ -64,16 +69,32 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     check_bind(host, token)
     check_port_free(host, port)
     db = open_database(settings.database)
+    push = push_receiver(db, settings)
     try:
         names = loopback_names(host, port) if is_loopback(host) else None
-        app = create_app(db, token=token, page_size=settings.dashboard.page_size, allowed_hosts=names)
+        app = create_app(db, token=token, page_size=settings.dashboard.page_size, allowed_hosts=names, push=push)
         shown = f"[{host}]" if ":" in host else host
         print(
             f"chipwatch: serving {mask_url(settings.database)} on http://{shown}:{port}/"
             + (" (token required)" if token else ""),
             file=sys.stderr,
         )
+        if push is not None:
+            print(f"chipwatch: WebSub callbacks under {settings.public_url}/websub/", file=sys.stderr)
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
     finally:
+        if push is not None:
+            push.close()
+            push.client.close()
         db.dispose()
     return 0
+
+
+def push_receiver(db: Database, settings: Settings) -> PushReceiver | None:
+    """The WebSub receiver when the config has a `public_url` (hubs need an address to post to), else None."""
+    from chipwatch.pipeline.cycle import http_client
+    from chipwatch.pipeline.websub import PushReceiver
+
+    if settings.public_url is None:
+        return None
+    return PushReceiver(db, settings, http_client(settings))

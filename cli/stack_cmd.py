@@ -22,6 +22,7 @@ import httpx
 
 POOL = "chipwatch-local"
 DEFAULT_PORT = 4200
+DEFAULT_WEB_PORT = 8000
 DEFAULT_PREFECT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/chipwatch_prefect"
 STATE_FILE = "stack.json"
 # Processes started by this Python process, by PID (the state file keeps only the PIDs).
@@ -42,6 +43,8 @@ class StackState:
     workers: list[int] = field(default_factory=list)
     logs: dict[str, str] = field(default_factory=dict)
     started_at: float = 0.0
+    web: int = 0  # `chipwatch serve` (dashboard and WebSub callback), when started
+    web_url: str = ""
 
 
 def stack_home(home: str | None = None) -> Path:
@@ -117,15 +120,19 @@ def start_stack(
     port: int = DEFAULT_PORT,
     prefect_db: str = DEFAULT_PREFECT_DB,
     say: object = print,
+    web_port: int | None = None,
 ) -> StackState:
     """Start server, pool, deployments and workers; return the recorded state. Stops what it
     started if a step fails. Each worker runs at most `runs_per_worker` flow runs at once (each is
-    a process: unlimited runs would swamp a small machine)."""
+    a process: unlimited runs would swamp a small machine). `web_port`: also start `chipwatch serve` there
+    (the WebSub callback for hubs; default 8000 when the config has a `public_url`)."""
     from chipwatch.config import load_settings
     from chipwatch.redact import mask_url
 
     config = str(Path(config).resolve())
-    load_settings(config)  # a bad config fails here, not in every flow run
+    settings = load_settings(config)  # a bad config fails here, not in every flow run
+    if web_port is None and settings.public_url:
+        web_port = DEFAULT_WEB_PORT
     if read_state(home) is not None:
         raise StackError(f"a stack is already recorded in {home}; run `chipwatch stack down` first")
     root = project_dir()
@@ -157,6 +164,14 @@ def start_stack(
             state.logs[name] = str(log)
             write_state(home, state)
         _say(say, f"{workers} worker(s) polling pool {POOL}; UI at {api_url.removesuffix('/api')}")
+        if web_port:
+            log = logs / "web.log"
+            serve = [sys.executable, "-m", "chipwatch", "serve", "--config", config, "--port", str(web_port)]
+            state.web = _spawn(serve, {**env, "CHIPWATCH_CONFIG": config}, log, cwd=root, module=False)
+            state.web_url, state.logs["web"] = f"http://127.0.0.1:{web_port}", str(log)
+            write_state(home, state)
+            _wait_web(state.web_url, state.web, log)
+            _say(say, f"dashboard and WebSub callback at {state.web_url}")
     except BaseException:
         stop_stack(home)
         raise
@@ -176,6 +191,9 @@ def stop_stack(home: Path, say: object = print) -> bool:
         _signal_group(pid, signal.SIGINT)
     for pid in state.workers:
         _wait_gone(pid, 20.0)
+    if state.web:
+        _signal_group(state.web, signal.SIGTERM)
+        _wait_gone(state.web, 20.0)
     if state.server:
         _signal_group(state.server, signal.SIGTERM)
         _wait_gone(state.server, 20.0)
@@ -197,6 +215,7 @@ def stack_status(home: Path) -> dict[str, object]:
         "prefect_db": state.prefect_db,
         "server": {"pid": state.server, "alive": _alive(state.server)},
         "workers": [{"pid": p, "alive": _alive(p)} for p in state.workers],
+        "web": {"pid": state.web, "alive": _alive(state.web), "url": state.web_url} if state.web else None,
         "logs": state.logs,
     }
     try:
@@ -225,11 +244,12 @@ def write_state(home: Path, state: StackState) -> None:
     tmp.replace(home / STATE_FILE)
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> int:
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None, *, module: bool = True) -> int:
+    """Start `python -m prefect ARGS` (or, with module=False, ARGS as given) in its own process group."""
     # Each process leads its own group, so stopping it also reaches the flow runs it started.
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", *args],
+            [sys.executable, "-m", "prefect", *args] if module else args,
             env=env,
             cwd=cwd,
             stdout=out,
@@ -270,6 +290,20 @@ def _wait_healthy(api_url: str, pid: int, log: Path, timeout: float = 180.0) -> 
     raise StackError(f"the Prefect server did not answer on {api_url} within {timeout:.0f} s; see {log}")
 
 
+def _wait_web(url: str, pid: int, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            raise StackError(f"`chipwatch serve` exited during start-up; see {log}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise StackError(f"`chipwatch serve` did not answer on {url} within {timeout:.0f} s; see {log}")
+
+
 def _alive(pid: int) -> bool:
     child = _CHILDREN.get(pid)
     if child is not None:  # started by this process: its handle knows best
@@ -289,7 +323,7 @@ def _is_prefect(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True  # no /proc: trust the recorded id
-    return not cmdline or b"prefect" in cmdline  # empty while a process execs or exits
+    return not cmdline or b"prefect" in cmdline or b"chipwatch" in cmdline  # empty while a process execs or exits
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
@@ -312,7 +346,16 @@ def _say(say: object, message: str) -> None:
         say(message)
 
 
-def run_stack(action: str, *, config: str | None, workers: int, home: str | None, port: int, prefect_db: str) -> int:
+def run_stack(
+    action: str,
+    *,
+    config: str | None,
+    workers: int,
+    home: str | None,
+    port: int,
+    prefect_db: str,
+    web_port: int | None = None,
+) -> int:
     """The CLI verb: 0 on success, 1 when the stack could not start or is not running."""
     where = stack_home(home)
     try:
@@ -320,7 +363,7 @@ def run_stack(action: str, *, config: str | None, workers: int, home: str | None
             config = config or os.environ.get("CHIPWATCH_CONFIG")
             if not config:
                 raise StackError("stack up needs --config FILE (or CHIPWATCH_CONFIG) for the deployments")
-            start_stack(config, workers=workers, home=where, port=port, prefect_db=prefect_db)
+            start_stack(config, workers=workers, home=where, port=port, prefect_db=prefect_db, web_port=web_port)
             print(f"stack state in {where / STATE_FILE}; stop it with `chipwatch stack down`")
             return 0
         if action == "down":

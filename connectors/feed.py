@@ -19,6 +19,7 @@ from chipwatch.connectors.feedtext import entry_text, pageless_key
 from chipwatch.connectors.http import HttpClient, Response
 from chipwatch.connectors.jsonfeed import is_json_feed, parse_json_feed
 from chipwatch.connectors.page import validators
+from chipwatch.connectors.websub import discover, hub_state
 
 _ACCEPT = (
     "application/atom+xml,application/rss+xml,application/feed+json;q=0.9,application/xml;q=0.8,"
@@ -41,13 +42,23 @@ class FeedConnector:
         )
         if resp.status == 304:
             return FetchResult(entries=[], state=state, not_modified=True)
-        entries = parse_json_feed(resp.content, resp.url) if is_json_feed(resp) else parse_feed(resp)
-        return FetchResult(entries=entries, state=validators(resp.headers))
+        if is_json_feed(resp):
+            entries, links = parse_json_feed(resp.content, resp.url), []
+        else:
+            entries, links = parse_feed_and_links(resp)
+        # The WebSub hub it names (if any) rides along in the state, for pipeline.websub to subscribe.
+        hub = hub_state(discover(resp.headers, links, source.url))
+        return FetchResult(entries=entries, state={**validators(resp.headers), **hub})
 
 
 def parse_feed(resp: Response) -> list[Entry]:
     """Entries of an RSS/Atom body. A body that is not a feed at all raises FetchError; a feed with
     recoverable XML errors (feedparser's `bozo`) still yields what it could read."""
+    return parse_feed_and_links(resp)[0]
+
+
+def parse_feed_and_links(resp: Response) -> tuple[list[Entry], list[dict[str, str]]]:
+    """parse_feed, plus the feed-level links (`rel`, `href`), where a WebSub hub is announced."""
     if _HTML_ROOT.match(resp.content[:4096]):
         raise FetchError(f"not a feed at {resp.url}: it is an HTML page; point `url:` at the site's RSS/Atom feed")
     headers = dict(resp.headers)
@@ -63,7 +74,8 @@ def parse_feed(resp: Response) -> list[Entry]:
     out: list[Entry] = []
     for item in parsed.entries:
         out.append(_entry(item, resp.url))
-    return out
+    links = [dict(link) for link in parsed.feed.get("links", []) if isinstance(link, dict)]
+    return out, links
 
 
 def _entry(item: Any, feed_url: str) -> Entry:

@@ -150,6 +150,29 @@ class HttpClient:
                 raise FetchError(f"cannot fetch {_short(current)}: {exc.__class__.__name__}: {exc}") from None
         raise FetchError(f"more than {self.options.max_redirects} redirects from {_short(url)}")
 
+    def post_form(self, url: str, data: dict[str, str], *, max_bytes: int = 64_000) -> Response:
+        """POST a form (a WebSub subscription request) under the same address guard, politeness and time
+        limits as a GET; redirects are not followed. Any answer comes back as a Response (the caller judges
+        the status); transport failures raise FetchError."""
+        self._check_address(url)
+        host = urlsplit(url).hostname or ""
+        deadline = time.monotonic() + self.options.timeout
+        try:
+            with (
+                self.gate.slot(host),
+                self._client.stream("POST", url, data=data, timeout=self._timeout(deadline)) as resp,
+            ):
+                if resp.status_code >= 400 or resp.status_code in _REDIRECTS:
+                    body = resp.read()[:max_bytes] if resp.status_code >= 400 else b""
+                    return Response(
+                        str(resp.url), resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, body
+                    )
+                return self._read(resp, url, max_bytes, deadline)
+        except httpx.TimeoutException:
+            raise FetchError(f"timed out posting to {_short(url)}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"cannot post to {_short(url)}: {exc.__class__.__name__}: {exc}") from None
+
     def _timeout(self, deadline: float) -> httpx.Timeout:
         """No single wait may outlast what is left of the request's total time."""
         left = max(deadline - time.monotonic(), 0.001)

@@ -26,12 +26,14 @@ def create_app(
     page_size: int = 50,
     picker_ttl: float = 60.0,
     allowed_hosts: Collection[str] | None = None,
+    push: object | None = None,
 ) -> FastAPI:
     """Build the app. `token`: when set, every page and API call must present it (see security.py), and each
     feed also opens with its own read-only key (feed_keys.py). `allowed_hosts`: when set, the only Host
     header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
-    `picker_ttl`: seconds the filter form's entity/topic/source choices are cached."""
-    from chipwatch.dashboard import api, feeds, pages
+    `picker_ttl`: seconds the filter form's entity/topic/source choices are cached. `push`: the WebSub
+    receiver that answers /websub/ (dashboard/websub.py); None: push is off."""
+    from chipwatch.dashboard import api, feeds, pages, websub
 
     # Swagger UI and ReDoc load their scripts from a CDN: off, as nothing may come from the internet.
     app = FastAPI(
@@ -46,6 +48,7 @@ def create_app(
     app.state.csrf = CsrfGuard()
     app.state.pickers = PickerCache(ttl=picker_ttl)
     app.state.feed_keys = None
+    app.state.push = push
     checks: list[Check] = []  # in this order: a rebinding page learns nothing, not even "token required"
     if allowed_hosts is not None:
         checks.append(host_check(frozenset(h.lower() for h in allowed_hosts)))
@@ -59,4 +62,5 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(websub.router)
     return app

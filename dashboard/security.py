@@ -23,6 +23,8 @@ from chipwatch.dashboard.links import same_site_path
 
 TOKEN_COOKIE = "chipwatch_token"
 OPEN_PATHS = frozenset({"/healthz"})
+# The WebSub callback: hubs cannot present the token; each delivery is checked by its HMAC signature instead.
+OPEN_PREFIXES = ("/websub/",)
 
 # No script runs on these pages and nothing loads from elsewhere; inline SVG charts need no source.
 SECURITY_HEADERS = {
@@ -66,7 +68,7 @@ def token_check(token: str, feed_keys: FeedKeys) -> Check:
     """A request check admitting only holders of the token, or of a feed's key for reading that feed."""
 
     def check(request: Request) -> Response | None:
-        if request.url.path in OPEN_PATHS:
+        if request.url.path in OPEN_PATHS or request.url.path.startswith(OPEN_PREFIXES):
             return None
         if _same(request.query_params.get("token"), token) and request.method == "GET":
             # Drop the token from the address so it is not kept in history or shared by copy-paste.

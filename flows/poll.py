@@ -21,7 +21,9 @@ from chipwatch.flows.events import EVENT_BATCH, announce_new_articles
 from chipwatch.flows.process import process
 from chipwatch.flows.resources import opened
 from chipwatch.pipeline.cycle import CycleReport, finish_cycle, http_client, poll_one, poll_summary, prepare_sources
+from chipwatch.pipeline.health import check_sources
 from chipwatch.pipeline.poll import PollOutcome
+from chipwatch.pipeline.websub import maintain_subscriptions
 from chipwatch.storage.articles import stale_unprocessed
 from chipwatch.storage.db import Database
 
@@ -71,6 +73,19 @@ def find_stale(db: Database, minutes: float) -> list[int]:
         return stale_unprocessed(session, timedelta(minutes=minutes))
 
 
+@task(name="keep WebSub subscriptions", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=[10], timeout_seconds=300)
+def websub_task(db: Database, settings: Settings) -> int:
+    """Subscribe, renew and unsubscribe at hubs as due; returns how many requests were sent."""
+    with http_client(settings) as client:
+        return len(maintain_subscriptions(db, settings, client))
+
+
+@task(name="check source health", cache_policy=NO_CACHE, retries=1, timeout_seconds=300)
+def health_task(db: Database, settings: Settings, polls: list[PollOutcome]) -> list[str]:
+    """One alert when a source breaks, one when it works again (queued here, sent by deliver_alerts)."""
+    return [f"{c.source}: {c.change}" for c in check_sources(db, settings, polls)]
+
+
 @flow(name="poll", flow_run_name="poll sources", timeout_seconds=3600)
 def poll(
     config: str = "chipwatch.yaml",
@@ -86,11 +101,14 @@ def poll(
         due = select_sources(db, settings, only_due, sources)
         results = [f.result() for f in [poll_source_task.submit(db, settings, s, batch) for s in due]]
         polls = [outcome for outcome, _ in results]
+        if settings.public_url:
+            websub_task(db, settings)
         if process_inline:
             return finish_cycle_task(db, settings, polls).summary()
         # Fallback for lost events or crashed runs: articles waiting longer than this are done here.
         stale = find_stale(db, stale_after_minutes)
         fallback = process(config=config, article_ids=stale) if stale else None
+        health = health_task(db, settings, polls)
         # Retries come due with no new event to trigger `deliver`; each poll sends them (claimed rows only).
         deliveries = deliver_alerts(db, settings)
     return {
@@ -98,5 +116,6 @@ def poll(
         "events": sum(events for _, events in results),
         "stale": stale,
         "fallback": fallback,
+        "health": health,
         "deliveries": deliveries,
     }

@@ -14,13 +14,16 @@ from chipwatch.alerts.digest import queue_digests
 from chipwatch.alerts.enqueue import enqueue_alerts
 from chipwatch.config import Settings, SourceConfig
 from chipwatch.connectors.http import HttpClient, HttpOptions
+from chipwatch.pipeline.health import HealthChange, check_sources
 from chipwatch.pipeline.poll import PollOutcome, poll_source, poll_sources
 from chipwatch.pipeline.pool import AnalysisPool
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
+from chipwatch.pipeline.websub import maintain_subscriptions
 from chipwatch.storage.db import Database
 from chipwatch.storage.page_fetch import PageRetryPolicy
 from chipwatch.storage.sources import SourceSpec, sync_sources
 from chipwatch.storage.types import utcnow
+from chipwatch.storage.websub import live_source_ids
 
 Progress = Callable[[str], None]
 
@@ -36,6 +39,7 @@ class CycleReport:
     alerts_queued: int = 0
     digests_queued: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    health: list[HealthChange] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready summary the `poll` flow returns and the demo prints."""
@@ -95,7 +99,14 @@ def prepare_sources(db: Database, settings: Settings, *, only_due: bool) -> list
     with db.session() as session, session.begin():
         rows = sync_sources(session, [SourceSpec(s.name, s.kind, s.url or s.path, s.enabled) for s in settings.sources])
         due = {name for name, row in rows.items() if not only_due or row.next_check is None or row.next_check <= now}
-    return [s for s in settings.sources if s.enabled and s.name in due]
+        live = live_source_ids(session, now) if settings.public_url else set()
+        pushed = {name for name, row in rows.items() if row.id in live}
+    return [_fallback(s, settings) if s.name in pushed else s for s in settings.sources if s.enabled and s.name in due]
+
+
+def _fallback(source: SourceConfig, settings: Settings) -> SourceConfig:
+    """A source its hub pushes is still polled, as the fallback, at the slower `push_poll_every`."""
+    return source.model_copy(update={"every": max(source.every, settings.push_poll_every)})
 
 
 def page_retry_policy(settings: Settings) -> PageRetryPolicy:
@@ -129,6 +140,8 @@ def run_cycle(
             progress=progress,
             pages=page_retry_policy(settings),
         )
+        if settings.public_url:
+            maintain_subscriptions(db, settings, client)
     return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress, pool=pool)
 
 
@@ -147,6 +160,7 @@ def finish_cycle(
     report.processing = process_articles(db, map_fn=pool.map if pool is not None else map)
     report.alerts_queued = len(enqueue_alerts(db, settings.alerts))
     report.digests_queued = len(queue_digests(db, settings.alerts).queued)  # due digest periods, once each
+    report.health = check_sources(db, settings, report.polls)  # one alert when a source breaks, one when it mends
     progress("delivering alerts")
     report.delivery = deliver_due(db, settings.alerts)
     return report

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chipwatch.config import SourceConfig
-from chipwatch.connectors.base import Entry
+from chipwatch.connectors.base import Entry, FetchResult
 from chipwatch.connectors.charset import html_as_utf8
 from chipwatch.connectors.errors import FetchError, RetryLater, RobotsDisallowed
 from chipwatch.connectors.feedtext import document_text
@@ -94,6 +94,7 @@ class _Writes:
     links: list[tuple[str, str]] = field(default_factory=list)  # (alias URL, canonical URL it names)
     refreshed: list[tuple[int, NewArticle]] = field(default_factory=list)
     page_failures: list[tuple[PendingPage, str]] = field(default_factory=list)
+    record_source: bool = True  # False for a WebSub push: the poll's validators and backoff stay as they are
 
     def only_poll_record(self) -> bool:
         return not (self.articles or self.links or self.refreshed or self.page_failures)
@@ -108,15 +109,19 @@ def poll_source(
     force: bool = False,
     max_backoff: timedelta = timedelta(days=1),
     pages: PageRetryPolicy | None = None,
+    pushed: FetchResult | None = None,
 ) -> PollOutcome:
     """One poll of one source. Failures are recorded on the source row and returned, never raised,
     so one bad source cannot stop a cycle; what was stored before stays. A source in backoff is
-    skipped (not contacted) until its next_check, unless `force`."""
+    skipped (not contacted) until its next_check, unless `force`.
+
+    `pushed`: the entries a WebSub hub delivered (pipeline.websub), stored exactly as a poll's would be,
+    deduplicated against polled ones; the source's polling state and schedule are left alone."""
     now = now or utcnow()
     settings = PollSettings(max_backoff=max_backoff, pages=pages or PageRetryPolicy())
     with db.session() as session:
         context = _contexts(session, [source.name], now, force)[source.name]
-    outcome, writes = _poll(db, client, source, context, now, settings)
+    outcome, writes = _poll(db, client, source, context, now, settings, pushed)
     if writes is not None:
         with db.session() as session, session.begin():
             _write(session, source, outcome, writes, now, settings)
@@ -186,10 +191,23 @@ def _contexts(session: Session, names: list[str], now: datetime, force: bool) ->
 
 
 def _poll(
-    db: Database, client: HttpClient, source: SourceConfig, ctx: _Context, now: datetime, settings: PollSettings
+    db: Database,
+    client: HttpClient,
+    source: SourceConfig,
+    ctx: _Context,
+    now: datetime,
+    settings: PollSettings,
+    pushed: FetchResult | None = None,
 ) -> tuple[PollOutcome, _Writes | None]:
-    """The network part of a poll and what it has to store (None: nothing, the source is in backoff)."""
+    """The network part of a poll and what it has to store (None: nothing, the source is in backoff).
+    `pushed`: a body a WebSub hub delivered, stored like a listing but leaving the source's validators alone."""
     outcome = PollOutcome(source=source.name)
+    if pushed is not None:
+        outcome.listed = len(pushed.entries)
+        writes = _Writes(state=ctx.state, record_source=False)
+        if pushed.entries:
+            _new_entries(db, client, source, ctx.source_id, pushed.entries, outcome, writes, now, settings.pages)
+        return outcome, writes
     if ctx.skip:
         outcome.skipped, outcome.error = True, ctx.last_error
         return outcome, None
@@ -310,8 +328,9 @@ def _write(
         outcome.refreshed_article_ids.append(article_id)
     for page, error in writes.page_failures:
         outcome.pages_given_up += record_page_failure(session, page, error, now, settings.pages)
-    row = session.scalars(select(Source).where(Source.name == source.name)).one()
-    _record(session, row, source, writes, now, settings)
+    if writes.record_source:
+        row = session.scalars(select(Source).where(Source.name == source.name)).one()
+        _record(session, row, source, writes, now, settings)
 
 
 def _write_unchanged(

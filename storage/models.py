@@ -229,3 +229,43 @@ class DigestItem(Base):
     reason: Mapped[str] = mapped_column(String(20))  # digest | throttled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     digest_key: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class WebSubSubscription(Base):
+    """A source's WebSub subscription at its hub (migration 0010): the callback id in the URL the hub posts to,
+    the secret the hub signs deliveries with, and where the subscription stands. One row per source."""
+
+    __tablename__ = "websub_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), unique=True)
+    hub: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(Text)
+    callback_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    # requested (waiting for the hub's verification) | active | unsubscribing | failed | ended
+    state: Mapped[str] = mapped_column(String(20))
+    lease_seconds: Mapped[int | None] = mapped_column(Integer)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # deliveries whose signature did not check out
+
+
+class SourceHealth(Base):
+    """Whether a source works (migration 0010): its current problem and since when, and the episode number
+    that keys its one alert and one recovery notice."""
+
+    __tablename__ = "source_health"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    watching_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    problem: Mapped[str | None] = mapped_column(Text)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    episode: Mapped[int] = mapped_column(Integer, default=0)
+    # Ids of the last poll's new articles, until all are extracted (or failed): the "layout changed" test.
+    pending_batch: Mapped[list[int]] = mapped_column(JSON, default=list)
+    layout_failing: Mapped[bool] = mapped_column(Boolean, default=False)

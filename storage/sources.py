@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chipwatch.storage.health import health_by_source
 from chipwatch.storage.models import Article, Source
 from chipwatch.storage.page_fetch import fetch_counts
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
+from chipwatch.storage.websub import push_by_source
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,10 @@ def in_backoff(source: Source, now: datetime) -> bool:
 def source_summaries(session: Session) -> list[dict[str, Any]]:
     """One dict per source in the `sources list --json` shape. `listed`: entries in its last listing;
     `stored`: its articles (the same as `articles`); `pages_pending` / `pages_failed`: articles stored from
-    the listing's text whose page is still to come / was given up."""
+    the listing's text whose page is still to come / was given up; `health`, `failing_since`, `push`: issue 18."""
     counts = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
     pages = fetch_counts(session)
+    health, push = health_by_source(session), push_by_source(session)
     rows = session.scalars(select(Source).order_by(Source.name))
     return [
         {
@@ -149,6 +152,8 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
             "stored": counts.get(s.id, 0),
             "pages_pending": pages.get(s.id, {}).get("pending", 0),
             "pages_failed": pages.get(s.id, {}).get("failed", 0),
+            **health.get(s.id, {"health": "ok", "failing_since": None}),
+            "push": push.get(s.id, "off"),
         }
         for s in rows
     ]

@@ -93,7 +93,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         with site, inbox:
             prefect_db = f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{prefect_name}"
-            state = start_stack(str(config), workers=2, home=home, port=_free_port(), prefect_db=prefect_db)
+            state = start_stack(
+                str(config), workers=2, home=home, port=_free_port(), prefect_db=prefect_db, web_port=_free_port()
+            )
             try:
                 yield Stack(state.api_url, config, app_db, site.url, pages, receiver, home)
             finally:

@@ -227,3 +227,15 @@ def test_flow_runs_start_the_engine_directly(stack: Any) -> None:
     assert {d["name"]: d["job_variables"].get("command") for d in deps} == {
         name: "python -m prefect.engine" for name in ("poll", "process", "deliver", "digest")
     }
+
+
+def test_the_stack_runs_the_web_process_and_stops_it(stack: Any) -> None:
+    from chipwatch.cli.stack_cmd import read_state, stack_status
+
+    state = read_state(stack.home)
+    assert state is not None and state.web and state.web_url
+    assert httpx.get(f"{state.web_url}/healthz", timeout=5).json() == {"status": "ok", "database": "ok"}
+    web = stack_status(stack.home)["web"]
+    assert isinstance(web, dict) and web["alive"] and web["url"] == state.web_url
+    # No public_url in this config: the callback is there but answers that push is off.
+    assert httpx.get(f"{state.web_url}/websub/anything", timeout=5).status_code == 404
