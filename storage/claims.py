@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
+from chipwatch.storage.clustering import cluster_claims
 from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
@@ -22,9 +23,18 @@ def claim_fingerprint(article_key: str, sentence: str) -> str:
 
 
 def add_claims(
-    session: Session, article_id: int, article_key: str, language: str, claims: Sequence[dict[str, Any]]
+    session: Session,
+    article_id: int,
+    article_key: str,
+    language: str,
+    claims: Sequence[dict[str, Any]],
+    *,
+    cluster: bool = True,
 ) -> list[int]:
-    """Insert claims (dicts in the `analyze --json` claim shape); return the ids of new rows."""
+    """Insert claims (dicts in the `analyze --json` claim shape); return the ids of new rows.
+
+    Each new claim joins its cluster in this transaction (storage/clustering.py). `cluster=False` is for the
+    scale bench's baseline only: a claim stored without its cluster stays outside every cluster."""
     now = utcnow()
     rows = [
         {
@@ -46,6 +56,8 @@ def add_claims(
     ]
     new_ids = insert_ignore(session, Claim, rows, ["fingerprint"])
     _add_tags(session, new_ids)
+    if cluster:
+        cluster_claims(session, new_ids)
     return new_ids
 
 
