@@ -76,7 +76,13 @@ def test_one_fact_in_three_languages_is_one_cluster(db: Database) -> None:
     ja = store("nikkei", "ja", claim("エヌビディアの5-7月期売上高は467億ドル", [fact(46.7 * B)]))
     en = store("reuters", "en", claim("Nvidia posted Q2 revenue of $46.74 billion", [fact(46.74 * B)]))
     (only,) = clusters(db)
-    assert (only.kind, only.entity, only.metric, only.period, only.unit) == ("fact", "NVIDIA", "revenue", "FY2026Q2", "USD")
+    assert (only.kind, only.entity, only.metric, only.period, only.unit) == (
+        "fact",
+        "NVIDIA",
+        "revenue",
+        "FY2026Q2",
+        "USD",
+    )
     assert only.size == 3 and only.source_count == 3 and only.languages == ["en", "ja", "zh"]
     assert only.first_claim_id == zh[0] and sorted(only.values) == [46.7 * B, 46.74 * B]
     assert placed(db, zh + ja + en) == [(only.id, "started"), (only.id, None), (only.id, None)]
@@ -163,7 +169,9 @@ def test_a_rerun_of_the_same_article_adds_nothing(db: Database) -> None:
     store = Store(db)
     c = claim("营收467亿美元", [fact(46.7 * B)])
     with db.session() as s, s.begin():
-        (aid,) = add_articles(s, [NewArticle(store.sources["xinhua"], *["http://127.0.0.1:9/r"] * 3, None, None, None, None)])
+        (aid,) = add_articles(
+            s, [NewArticle(store.sources["xinhua"], *["http://127.0.0.1:9/r"] * 3, None, None, None, None)]
+        )
         add_claims(s, aid, "http://127.0.0.1:9/r", "zh", [c])
         assert add_claims(s, aid, "http://127.0.0.1:9/r", "zh", [c]) == []
     assert [x.size for x in clusters(db)] == [1]
@@ -181,19 +189,10 @@ def test_two_workers_storing_one_fact_at_once_end_in_one_cluster(pg_url: str) ->
         for r in range(rounds):
             barrier = threading.Barrier(2)
             errors: list[BaseException] = []
-
-            def worker(source: str, language: str, hold: float, value: float = (100 + 10 * r) * B) -> None:
-                try:
-                    with db.session() as s, s.begin():
-                        barrier.wait(timeout=10)
-                        store.add(s, source, language, claim(f"AMD revenue {value}", [fact(value, entity="AMD")]))
-                        time.sleep(hold)  # the commit comes later: the other worker is clustering meanwhile
-                except BaseException as exc:  # noqa: BLE001 - reported below
-                    errors.append(exc)
-
+            value = (100 + 10 * r) * B
             threads = [
-                threading.Thread(target=worker, args=("xinhua", "zh", 0.4)),
-                threading.Thread(target=worker, args=("reuters", "en", 0.0)),
+                threading.Thread(target=_store_at_once, args=(store, barrier, errors, "xinhua", "zh", value, 0.4)),
+                threading.Thread(target=_store_at_once, args=(store, barrier, errors, "reuters", "en", value, 0.0)),
             ]
             for t in threads:
                 t.start()
@@ -204,3 +203,21 @@ def test_two_workers_storing_one_fact_at_once_end_in_one_cluster(pg_url: str) ->
         assert [(c.size, c.source_count, c.languages) for c in amd] == [(2, 2, ["en", "zh"])] * rounds
     finally:
         db.dispose()
+
+
+def _store_at_once(
+    store: Store,
+    barrier: threading.Barrier,
+    errors: list[BaseException],
+    source: str,
+    language: str,
+    value: float,
+    hold: float,
+) -> None:
+    try:
+        with store.db.session() as s, s.begin():
+            barrier.wait(timeout=10)
+            store.add(s, source, language, claim(f"AMD revenue {value}", [fact(value, entity="AMD")]))
+            time.sleep(hold)  # the commit comes later: the other worker is clustering meanwhile
+    except BaseException as exc:
+        errors.append(exc)
