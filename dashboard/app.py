@@ -31,7 +31,7 @@ def create_app(
     feed also opens with its own read-only key (feed_keys.py). `allowed_hosts`: when set, the only Host
     header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
     `picker_ttl`: seconds the filter form's entity/topic/source choices are cached."""
-    from chipwatch.dashboard import api, feeds, pages
+    from chipwatch.dashboard import api, cluster_api, cluster_pages, feeds, pages
 
     # Swagger UI and ReDoc load their scripts from a CDN: off, as nothing may come from the internet.
     app = FastAPI(
@@ -59,4 +59,6 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(cluster_api.router)
+    app.include_router(cluster_pages.router)
     return app
