@@ -54,9 +54,10 @@ def timeline_chart(points: list[TimelinePoint], *, width: int = 720, height: int
         return TimelineChart(width, height, None, [], 0.0, 0.0, None, None)
     unit = units.most_common(1)[0][0]
     shown = [p for p in points if p.unit == unit]
-    low = min(0.0, *(p.value for p in shown))
-    high = max(p.value for p in shown)
-    high = high if high > low else low + 1.0
+    # The values' own range with a margin, not from zero: a revision of 46.7 to 47.5 must be visible.
+    low, high = min(p.value for p in shown), max(p.value for p in shown)
+    margin = (high - low) * 0.15 or abs(high) * 0.1 or 1.0
+    low, high = low - margin, high + margin
     first = min(p.first_seen for p in shown)
     last = max(p.first_seen for p in shown)
     span = (last - first).total_seconds() or 1.0

@@ -54,9 +54,7 @@ def store(db: Database, source_id: int, key: str, language: str, c: dict[str, An
         # The fact's history: stored days apart, so the timeline has a time axis.
         s.execute(update(Claim).where(Claim.id == cid).values(created_at=when))
         s.execute(
-            update(ClaimCluster)
-            .where(ClaimCluster.first_claim_id == cid)
-            .values(first_seen=when, last_seen=when)
+            update(ClaimCluster).where(ClaimCluster.first_claim_id == cid).values(first_seen=when, last_seen=when)
         )
     return cid
 
@@ -66,10 +64,18 @@ def seed_clusters(db: Database) -> Clustered:
         rows = sync_sources(s, [SourceSpec(n, "feed", f"http://127.0.0.1:9/{n}.xml") for n in SOURCES])
         ids = {n: rows[n].id for n in SOURCES}
     t0 = datetime.now(UTC) - timedelta(days=3)
-    zh = store(db, ids["cn-wire"], "zh1", "zh", claim("英伟达第二财季营收467亿美元", [revenue(46.7 * B, text="467亿美元")]), t0)
-    ja = store(db, ids["jp-daily"], "ja1", "ja", claim("エヌビディアの5-7月期売上高は467億ドル", [revenue(46.7 * B)]), t0)
-    en = store(db, ids["us-wire"], "en1", "en", claim("Nvidia posted Q2 revenue of $46.74 billion", [revenue(46.74 * B)]), t0)
-    est = store(db, ids["forum"], "f1", "en", claim("NVDA Q2 revenue was only $44 billion", [revenue(44 * B)], "bearish"), t0)
+    zh = store(
+        db, ids["cn-wire"], "zh1", "zh", claim("英伟达第二财季营收467亿美元", [revenue(46.7 * B, text="467亿美元")]), t0
+    )
+    ja = store(
+        db, ids["jp-daily"], "ja1", "ja", claim("エヌビディアの5-7月期売上高は467億ドル", [revenue(46.7 * B)]), t0
+    )
+    en = store(
+        db, ids["us-wire"], "en1", "en", claim("Nvidia posted Q2 revenue of $46.74 billion", [revenue(46.74 * B)]), t0
+    )
+    est = store(
+        db, ids["forum"], "f1", "en", claim("NVDA Q2 revenue was only $44 billion", [revenue(44 * B)], "bearish"), t0
+    )
     nxt = store(
         db, ids["us-wire"], "en2", "en", claim("Nvidia guided Q3 revenue of $54 billion", [revenue(54 * B, "FY2026Q3")]),
         t0 + timedelta(days=2),
