@@ -14,7 +14,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
-from chipwatch.storage.models import Claim, ClaimCluster, ClusterSource, Contradiction, Source
+from chipwatch.storage.models import Alert, Claim, ClaimCluster, ClusterSource, Contradiction, Source
+from chipwatch.storage.outbox import CANCELLED
 
 MEMBERS_SHOWN = 20
 
@@ -187,3 +188,40 @@ def timeline(session: Session, entity: str, metric: str | None = None, limit: in
         )
         for c in found
     ]
+
+
+@dataclass(frozen=True)
+class ClusterNote:
+    """What an alert says about a claim's cluster, and what the claim did to it (see storage.clustering)."""
+
+    cluster_id: int
+    novelty: str | None
+    size: int
+    languages: list[str]
+    first_source: str
+
+
+def cluster_notes(session: Session, claim_ids: Sequence[int]) -> dict[int, ClusterNote]:
+    """Claim id -> its cluster's note, for the clustered ones among `claim_ids`."""
+    if not claim_ids:
+        return {}
+    rows = session.execute(
+        select(Claim.id, Claim.cluster_id, Claim.novelty, ClaimCluster.size, ClaimCluster.languages, Source.name)
+        .join(ClaimCluster, ClaimCluster.id == Claim.cluster_id)
+        .join(Source, Source.id == ClaimCluster.first_source_id)
+        .where(Claim.id.in_(list(claim_ids)))
+    )
+    return {cid: ClusterNote(k, novelty, size, list(langs or []), src) for cid, k, novelty, size, langs, src in rows}
+
+
+def clusters_alerted(session: Session, cluster_ids: Sequence[int]) -> set[tuple[str, int]]:
+    """(rule, cluster id) pairs for which an immediate alert was queued (and not cancelled) for some member."""
+    if not cluster_ids:
+        return set()
+    rows = session.execute(
+        select(Alert.rule, Claim.cluster_id)
+        .join(Claim, Claim.id == Alert.claim_id)
+        .where(Claim.cluster_id.in_(list(set(cluster_ids))), Alert.kind == "immediate", Alert.state != CANCELLED)
+        .distinct()
+    )
+    return {(rule, int(cluster_id)) for rule, cluster_id in rows}
