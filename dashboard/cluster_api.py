@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 from chipwatch.dashboard.deps import get_session
 from chipwatch.dashboard.params import MAX_LIMIT, FilterError, decode_cursor, encode_cursor, parse_time
 from chipwatch.dashboard.serialize import cluster_dict, contradiction_dict, timeline_dict
-from chipwatch.storage.cluster_queries import ClusterFilter, list_clusters, list_contradictions, timeline
+from chipwatch.storage.cluster_queries import (
+    MAX_MEMBERS,
+    MEMBERS_SHOWN,
+    ClusterFilter,
+    list_clusters,
+    list_contradictions,
+    timeline,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -38,11 +45,13 @@ def api_clusters(
     since: str | None = Query(None, description="seen since: ISO date/time, or relative: 24h, 7d"),
     contradictions: str | None = Query(None, description="true: only clusters on a side of a contradiction"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    members: int = Query(MEMBERS_SHOWN, ge=0, le=MAX_MEMBERS, description="claims listed per cluster, oldest first"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    """`items`: clusters with members (the first 20, oldest first), languages, sources, first seen and the
-    values stated. `next_cursor`: pass it as `cursor` for the next (older) page; null on the last page."""
+    """`items`: clusters with their first `members` claims (oldest first; `size` counts them all), languages,
+    sources, first seen and the values stated. `next_cursor`: pass it as `cursor` for the next (older) page;
+    null on the last page."""
     try:
         flt = ClusterFilter(
             entity=(entity or "").strip() or None,
@@ -53,7 +62,7 @@ def api_clusters(
         before = decode_cursor(cursor)
     except FilterError as exc:
         raise _bad(exc) from None
-    page = list_clusters(session, flt, limit=limit, before_id=before)
+    page = list_clusters(session, flt, limit=limit, before_id=before, members=members)
     return {"items": [cluster_dict(v) for v in page.rows], "next_cursor": encode_cursor(page.next_before)}
 
 

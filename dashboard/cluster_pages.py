@@ -34,7 +34,7 @@ def clusters_page(request: Request, session: Session = Depends(get_session)) -> 
         before = decode_cursor(_text(request, "cursor"))
     except FilterError as exc:
         return _render(request, "clusters.html", status=400, rows=[], filters=filters, error=str(exc), next_link=None)
-    page = list_clusters(session, flt, limit=PAGE, before_id=before)
+    page = list_clusters(session, flt, limit=PAGE, before_id=before, members=10)
     next_link = (
         _link("/clusters", {**filters, "cursor": encode_cursor(page.next_before) or ""}) if page.next_before else None
     )

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
 from chipwatch.storage.models import Alert, Claim, ClaimCluster, ClusterSource, Contradiction, Source
 from chipwatch.storage.outbox import CANCELLED
 
-MEMBERS_SHOWN = 20
+MEMBERS_SHOWN = 5  # members listed per cluster in lists; `members=` asks for up to MAX_MEMBERS
+MAX_MEMBERS = 50
 
 
 @dataclass(frozen=True)
@@ -92,20 +93,34 @@ def cluster_views(session: Session, clusters: Sequence[ClaimCluster], *, members
     ):
         for side in {a, b}:
             contradictions.setdefault(side, []).append(cid)
-    views = []
-    for c in clusters:
-        stmt = claims_in_context().where(Claim.cluster_id == c.id).order_by(Claim.id).limit(members)
-        rows = [ClaimInContext.from_row(r) for r in session.execute(stmt)]
-        views.append(
-            ClusterView(
-                c,
-                names.get(c.first_source_id, str(c.first_source_id)),
-                sources.get(c.id, []),
-                rows,
-                sorted(contradictions.get(c.id, [])),
-            )
+    shown = _first_members(session, ids, members)
+    return [
+        ClusterView(
+            c,
+            names.get(c.first_source_id, str(c.first_source_id)),
+            sources.get(c.id, []),
+            shown.get(c.id, []),
+            sorted(contradictions.get(c.id, [])),
         )
-    return views
+        for c in clusters
+    ]
+
+
+def _first_members(session: Session, cluster_ids: list[int], members: int) -> dict[int, list[ClaimInContext]]:
+    """The first `members` claims of each cluster, oldest first, in one query (a window over the members)."""
+    if members <= 0:
+        return {}
+    ranked = (
+        select(Claim.id, func.row_number().over(partition_by=Claim.cluster_id, order_by=Claim.id).label("n"))
+        .where(Claim.cluster_id.in_(cluster_ids))
+        .subquery()
+    )
+    stmt = claims_in_context().join(ranked, ranked.c.id == Claim.id).where(ranked.c.n <= members).order_by(Claim.id)
+    out: dict[int, list[ClaimInContext]] = {}
+    for row in session.execute(stmt):
+        item = ClaimInContext.from_row(row)
+        out.setdefault(item.claim.cluster_id or 0, []).append(item)
+    return out
 
 
 @dataclass(frozen=True)

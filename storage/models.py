@@ -267,6 +267,7 @@ class ClaimCluster(Base):
     last_bullish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_bearish_claim_id: Mapped[int | None] = mapped_column(RowId)
     last_bearish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stance_contradicted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
 
 
 class ClusterSource(Base):

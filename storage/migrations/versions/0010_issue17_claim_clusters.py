@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("last_bullish_at", _when),
         sa.Column("last_bearish_claim_id", RowId),
         sa.Column("last_bearish_at", _when),
+        sa.Column("stance_contradicted", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_claim_clusters_slot_value", "claim_clusters", ["slot", "value"])
     op.create_index("ix_claim_clusters_entity_metric_period", "claim_clusters", ["entity", "metric", "period"])
