@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Claim, ClaimCluster, ClusterSource
 
-_NO_SYNC = {"synchronize_session": False}
-
 
 def write_start(session: Session, cluster: dict[str, Any], claim_id: int, novelty: str | None) -> int:
     """Insert a cluster whose first member is `claim_id`, its source row, and point the claim at it."""
@@ -38,11 +36,13 @@ def write_start(session: Session, cluster: dict[str, Any], claim_id: int, novelt
             .add_cte(new, source)
             .returning(Claim.cluster_id)
         )
-        return int(session.execute(stmt, execution_options=_NO_SYNC).scalar_one())
+        return int(session.connection().execute(stmt).scalar_one())
     cluster_id = int(
-        session.execute(sqlite.insert(ClaimCluster).values(**cluster).returning(ClaimCluster.id)).scalar_one()
+        session.connection()
+        .execute(sqlite.insert(ClaimCluster).values(**cluster).returning(ClaimCluster.id))
+        .scalar_one()
     )
-    session.execute(
+    session.connection().execute(
         sqlite.insert(ClusterSource).values(cluster_id=cluster_id, source_id=source_id, first_claim_id=claim_id)
     )
     _point(session, claim_id, cluster_id, novelty)
@@ -76,25 +76,27 @@ def write_join(
             .values(cluster_id=cluster_id, novelty=novelty)
             .add_cte(source, grown)
         )
-        session.execute(stmt, execution_options=_NO_SYNC)
+        session.connection().execute(stmt)
         return
-    added = session.execute(
-        sqlite.insert(ClusterSource)
-        .values(cluster_id=cluster_id, source_id=source_id, first_claim_id=claim_id)
-        .on_conflict_do_nothing(index_elements=["cluster_id", "source_id"])
-        .returning(ClusterSource.source_id)
-    ).first()
+    added = (
+        session.connection()
+        .execute(
+            sqlite.insert(ClusterSource)
+            .values(cluster_id=cluster_id, source_id=source_id, first_claim_id=claim_id)
+            .on_conflict_do_nothing(index_elements=["cluster_id", "source_id"])
+            .returning(ClusterSource.source_id)
+        )
+        .first()
+    )
     if added is not None:
         changes = {**changes, "source_count": ClaimCluster.source_count + 1}
-    session.execute(
-        update(ClaimCluster).where(ClaimCluster.id == cluster_id).values(**changes), execution_options=_NO_SYNC
-    )
+    session.connection().execute(update(ClaimCluster).where(ClaimCluster.id == cluster_id).values(**changes))
     _point(session, claim_id, cluster_id, novelty)
 
 
 def _point(session: Session, claim_id: int, cluster_id: int, novelty: str | None) -> None:
     stmt = update(Claim).where(Claim.id == claim_id).values(cluster_id=cluster_id, novelty=novelty)
-    session.execute(stmt, execution_options=_NO_SYNC)
+    session.connection().execute(stmt)
 
 
 def _dialect(session: Session) -> str:

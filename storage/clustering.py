@@ -95,12 +95,16 @@ def cluster_claims(session: Session, claim_ids: Sequence[int]) -> list[Placed]:
     """Put each of these stored, unclustered claims into its cluster (in id order); returns where they went."""
     if not claim_ids:
         return []
-    rows = session.execute(
-        select(*STORED_CLAIM_COLUMNS)
-        .join(Article, Claim.article_id == Article.id)
-        .where(Claim.id.in_(list(claim_ids)), Claim.cluster_id.is_(None))
-        .order_by(Claim.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(*STORED_CLAIM_COLUMNS)
+            .join(Article, Claim.article_id == Article.id)
+            .where(Claim.id.in_(list(claim_ids)), Claim.cluster_id.is_(None))
+            .order_by(Claim.id)
+        )
+        .all()
+    )
     return cluster_stored(session, [StoredClaim(*row) for row in rows])
 
 
@@ -130,7 +134,7 @@ def _lock_slots(session: Session, slots: list[str]) -> None:
     if session.get_bind().dialect.name != "postgresql" or not slots:
         return
     keys = sorted({int.from_bytes(hashlib.sha256(s.encode()).digest()[:4], "big", signed=True) for s in slots})
-    session.execute(
+    session.connection().execute(
         text("SELECT pg_advisory_xact_lock(:cls, k) FROM unnest(CAST(:keys AS integer[])) AS k ORDER BY k"),
         {"cls": _LOCK_CLASS, "keys": keys},
     )
@@ -156,14 +160,14 @@ def _candidates(session: Session, claim: _NewClaim) -> list[Row[Any]]:
     stmt = select(table).where(table.c.slot == key.slot)
     if key.value is None:
         stmt = stmt.where(table.c.last_seen >= claim.seen - EVENT_WINDOW).order_by(table.c.last_seen.desc()).limit(1)
-        return list(session.execute(stmt))
+        return list(session.connection().execute(stmt))
     low, high = search_bounds(key.value)
     near = table.c.value.between(low, high)
     if key.comparable:
         stmt = stmt.order_by(case((near, 0), else_=1), table.c.id.desc()).limit(MAX_PEERS + 50)
     else:
         stmt = stmt.where(near).order_by(table.c.id).limit(50)
-    return list(session.execute(stmt))
+    return list(session.connection().execute(stmt))
 
 
 def _start(session: Session, claim: _NewClaim, peers: list[Row[Any]]) -> Placed:
@@ -200,11 +204,10 @@ def _start(session: Session, claim: _NewClaim, peers: list[Row[Any]]) -> Placed:
     cluster_id = write_start(session, row, claim.id, novelty)
     for peer in sorted(differing, key=lambda p: p.id):
         _contradiction(session, "value", peer.id, cluster_id, peer.first_claim_id, claim, key)
-        session.execute(
+        session.connection().execute(
             update(ClaimCluster)
             .where(ClaimCluster.id == peer.id)
             .values(contradictions=ClaimCluster.contradictions + 1)
-            .execution_options(synchronize_session=False)
         )
     return Placed(claim.id, cluster_id, novelty)
 
