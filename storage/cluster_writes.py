@@ -7,10 +7,11 @@ data-modifying CTEs; SQLite, in-process, runs the same three writes one after an
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, bindparam, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Claim, ClaimCluster, ClusterSource
@@ -20,23 +21,8 @@ def write_start(session: Session, cluster: dict[str, Any], claim_id: int, novelt
     """Insert a cluster whose first member is `claim_id`, its source row, and point the claim at it."""
     source_id = cluster["first_source_id"]
     if _dialect(session) == "postgresql":
-        new = postgresql.insert(ClaimCluster).values(**cluster).returning(ClaimCluster.id).cte("new_cluster")
-        source = (
-            postgresql.insert(ClusterSource)
-            .from_select(
-                ["cluster_id", "source_id", "first_claim_id"],
-                select(new.c.id, literal(source_id), literal(claim_id)),
-            )
-            .cte("new_source")
-        )
-        stmt = (
-            update(Claim)
-            .where(Claim.id == claim_id)
-            .values(cluster_id=select(new.c.id).scalar_subquery(), novelty=novelty)
-            .add_cte(new, source)
-            .returning(Claim.cluster_id)
-        )
-        return int(session.connection().execute(stmt).scalar_one())
+        params = {**cluster, "claim_id": claim_id, "novelty": novelty}
+        return int(session.connection().execute(_start_sql(tuple(sorted(cluster))), params).scalar_one())
     cluster_id = int(
         session.connection()
         .execute(sqlite.insert(ClaimCluster).values(**cluster).returning(ClaimCluster.id))
@@ -55,28 +41,8 @@ def write_join(
     """Apply `changes` to the cluster, add the source unless it stated this fact before (counting it), and
     point the claim at the cluster."""
     if _dialect(session) == "postgresql":
-        source = (
-            postgresql.insert(ClusterSource)
-            .values(cluster_id=cluster_id, source_id=source_id, first_claim_id=claim_id)
-            .on_conflict_do_nothing(index_elements=["cluster_id", "source_id"])
-            .returning(ClusterSource.source_id)
-            .cte("new_source")
-        )
-        counted = ClaimCluster.source_count + select(func.count()).select_from(source).scalar_subquery()
-        grown = (
-            update(ClaimCluster)
-            .where(ClaimCluster.id == cluster_id)
-            .values(**changes, source_count=counted)
-            .returning(ClaimCluster.id)
-            .cte("grown")
-        )
-        stmt = (
-            update(Claim)
-            .where(Claim.id == claim_id)
-            .values(cluster_id=cluster_id, novelty=novelty)
-            .add_cte(source, grown)
-        )
-        session.connection().execute(stmt)
+        params = {**changes, "cluster_id": cluster_id, "source_id": source_id, "claim_id": claim_id, "novelty": novelty}
+        session.connection().execute(_join_sql(tuple(sorted(changes))), params)
         return
     added = (
         session.connection()
@@ -92,6 +58,44 @@ def write_join(
         changes = {**changes, "source_count": ClaimCluster.source_count + 1}
     session.connection().execute(update(ClaimCluster).where(ClaimCluster.id == cluster_id).values(**changes))
     _point(session, claim_id, cluster_id, novelty)
+
+
+# PostgreSQL: one statement each, written out because SQLAlchemy cannot cache a compiled INSERT ... ON
+# CONFLICT or a data-modifying CTE (NO_CACHE_KEY): built with Core they were compiled for every claim, and that
+# was most of clustering's CPU. A text() statement is compiled once per column set (lru_cache below).
+_TABLE = ClaimCluster.__table__
+
+
+def _typed(sql: str, columns: tuple[str, ...]) -> TextClause:
+    return text(sql).bindparams(*(bindparam(c, type_=_TABLE.c[c].type) for c in columns))
+
+
+@lru_cache(maxsize=64)
+def _start_sql(columns: tuple[str, ...]) -> TextClause:
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f":{c}" for c in columns)
+    return _typed(
+        f"WITH new_cluster AS (INSERT INTO claim_clusters ({names}) VALUES ({values}) RETURNING id), "
+        "new_source AS (INSERT INTO cluster_sources (cluster_id, source_id, first_claim_id) "
+        "SELECT id, :first_source_id, :claim_id FROM new_cluster) "
+        "UPDATE claims SET cluster_id = (SELECT id FROM new_cluster), novelty = :novelty WHERE id = :claim_id "
+        "RETURNING cluster_id",
+        columns,
+    )
+
+
+@lru_cache(maxsize=256)
+def _join_sql(columns: tuple[str, ...]) -> TextClause:
+    sets = ", ".join(f'"{c}" = :{c}' for c in columns)
+    return _typed(
+        "WITH new_source AS (INSERT INTO cluster_sources (cluster_id, source_id, first_claim_id) "
+        "VALUES (:cluster_id, :source_id, :claim_id) ON CONFLICT (cluster_id, source_id) DO NOTHING "
+        "RETURNING source_id), "
+        f"grown AS (UPDATE claim_clusters SET {sets}, "
+        "source_count = source_count + (SELECT count(*) FROM new_source) WHERE id = :cluster_id RETURNING id) "
+        "UPDATE claims SET cluster_id = :cluster_id, novelty = :novelty WHERE id = :claim_id",
+        columns,
+    )
 
 
 def _point(session: Session, claim_id: int, cluster_id: int, novelty: str | None) -> None:
