@@ -9,6 +9,7 @@ from typing import Any
 
 from chipwatch.alerts.messages import body_format_for, render_alert
 from chipwatch.alerts.notify import native_format, target_hash
+from chipwatch.alerts.novelty import NoveltyGate
 from chipwatch.alerts.rules import ClaimFacts, rule_matches
 from chipwatch.alerts.schedule import quiet_until
 from chipwatch.alerts.targets import rule_urls
@@ -79,16 +80,21 @@ def enqueue_alerts(db: Database, alerts: AlertSettings, batch: int = 1000, now: 
             throttle = Throttle(session, now)
             rows: list[dict[str, Any]] = []
             items: list[dict[str, Any]] = []
-            for item in waiting:
-                claim = facts(item)
+            batch_facts = [facts(item) for item in waiting]
+            gate = NoveltyGate(session, batch_facts)
+            for claim in batch_facts:
                 for rule in alerts.rules:
                     if not rule_matches(rule, claim):
                         continue
                     if rule.mode == "digest":
                         items.append({"rule": rule.name, "claim_id": claim.id, "reason": "digest"})
+                        continue
+                    news = gate.admit(rule, claim)  # novelty: new lets only news through as alerts
+                    if news is None:
+                        items.append({"rule": rule.name, "claim_id": claim.id, "reason": "repeat"})
                     elif not throttle.allow(rule):
                         items.append({"rule": rule.name, "claim_id": claim.id, "reason": "throttled"})
                     else:
                         hold = quiet_until(rule, now)
-                        rows += [_alert_row(rule, claim, url, hold) for url in rule_urls(alerts, rule)]
+                        rows += [_alert_row(rule, news, url, hold) for url in rule_urls(alerts, rule)]
             new_ids += outbox.enqueue(session, rows, [i.claim for i in waiting], items, now=now)

@@ -215,6 +215,9 @@ class AlertRule(_Strict):
     digest: DigestSchedule = Field(default_factory=lambda: DigestSchedule(every="hourly", at="00:00"))
     timezone: str = "UTC"
     throttle: int | None = Field(default=None, ge=1)  # at most N immediate alerts per hour; the rest go to the digest
+    # new: alert only when a claim starts a cluster, adds a new value or makes a contradiction (alerts/novelty.py);
+    # later claims of a cluster the rule alerted on go to the digest. any: every matching claim (as before).
+    novelty: Literal["new", "any"] = "any"
     quiet_hours: QuietHours | None = None
     template: TemplateOverride | None = None
     # `sources: health` in the config: this rule sends source health alerts (a source failing, and its

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from chipwatch.dashboard.deps import claim_query, get_session
 from chipwatch.dashboard.params import ClaimQuery, FilterError, decode_cursor, encode_cursor
-from chipwatch.dashboard.serialize import alert_dict, article_dict, claim_row_dict, source_dict
+from chipwatch.dashboard.serialize import alert_dict, article_dict, claim_row_dict, sources_with_track_records
 from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
     alert_counts,
@@ -19,7 +19,6 @@ from chipwatch.storage.queries import (
     list_alerts,
     list_claims,
 )
-from chipwatch.storage.sources import source_summaries
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -47,7 +46,9 @@ def api_article(article_id: int, session: Session = Depends(get_session)) -> dic
 
 @router.get("/sources", summary="Sources: status, last check, last error, articles, next check")
 def api_sources(session: Session = Depends(get_session)) -> dict[str, Any]:
-    return {"items": [source_dict(s) for s in source_summaries(session)]}
+    """Each source with its `track_record`: claims made, first in their cluster, later stated by at least
+    two other sources (`confirmed`), contradicted."""
+    return {"items": sources_with_track_records(session)}
 
 
 @router.get("/alerts", summary="Alerts newest first, with counts per state")

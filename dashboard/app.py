@@ -33,7 +33,7 @@ def create_app(
     header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
     `picker_ttl`: seconds the filter form's entity/topic/source choices are cached. `push`: the WebSub
     receiver that answers /websub/ (dashboard/websub.py); None: push is off."""
-    from chipwatch.dashboard import api, feeds, pages, websub
+    from chipwatch.dashboard import api, cluster_api, cluster_pages, feeds, pages, websub
 
     # Swagger UI and ReDoc load their scripts from a CDN: off, as nothing may come from the internet.
     app = FastAPI(
@@ -63,4 +63,6 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(websub.router)
+    app.include_router(cluster_api.router)
+    app.include_router(cluster_pages.router)
     return app

@@ -18,7 +18,7 @@ from chipwatch.dashboard.feed_keys import KEY_PARAM
 from chipwatch.dashboard.highlight import segments
 from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
-from chipwatch.dashboard.serialize import source_dict
+from chipwatch.dashboard.serialize import sources_with_track_records
 from chipwatch.redact import mask_url
 from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
@@ -32,7 +32,6 @@ from chipwatch.storage.queries import (
     notable_claims_with_numbers,
 )
 from chipwatch.storage.requeue import requeue
-from chipwatch.storage.sources import source_summaries
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,7 +136,7 @@ def entity_page(request: Request, entity: str, days: int = 60, session: Session 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, session: Session = Depends(get_session)) -> HTMLResponse:
-    return _render(request, "sources.html", sources=[source_dict(s) for s in source_summaries(session)])
+    return _render(request, "sources.html", sources=sources_with_track_records(session))
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from chipwatch.redact import mask_url
 from chipwatch.storage.claim_context import ClaimInContext
+from chipwatch.storage.cluster_queries import ClusterView, ContradictionView, TimelinePoint
 from chipwatch.storage.models import Alert
 from chipwatch.storage.queries import ArticleView
 from chipwatch.storage.records import claim_record, claim_with_article, iso
+from chipwatch.storage.sources import source_summaries
+from chipwatch.storage.track_record import TrackRecord, track_records_by_name
 
 
 def claim_row_dict(row: ClaimInContext) -> dict[str, Any]:
@@ -47,6 +52,15 @@ def source_dict(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "url": mask_url(summary["url"]) if summary.get("url") else summary.get("url")}
 
 
+def sources_with_track_records(session: Session) -> list[dict[str, Any]]:
+    """`/api/sources` items and the sources page's rows: each source with its `track_record`."""
+    records = track_records_by_name(session)
+    return [
+        {**source_dict(s), "track_record": records.get(s["name"], TrackRecord()).as_dict()}
+        for s in source_summaries(session)
+    ]
+
+
 def alert_dict(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.id,
@@ -60,4 +74,66 @@ def alert_dict(alert: Alert) -> dict[str, Any]:
         "created_at": iso(alert.created_at),
         "next_attempt_at": iso(alert.next_attempt_at),
         "sent_at": iso(alert.sent_at),
+    }
+
+
+def cluster_dict(view: ClusterView) -> dict[str, Any]:
+    """A `/api/clusters` item: the fact or event, its counters, sources, values and first members."""
+    c = view.cluster
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "entity": c.entity,
+        "metric": c.metric,
+        "period": c.period,
+        "unit": c.unit,
+        "topic": c.topic,
+        "value": c.value,
+        "values": sorted(c.values or []),
+        "size": c.size,
+        "languages": list(c.languages or []),
+        "source_count": c.source_count,
+        "sources": view.sources,
+        "first_source": view.first_source,
+        "first_claim_id": c.first_claim_id,
+        "first_seen": iso(c.first_seen),
+        "last_seen": iso(c.last_seen),
+        "contradictions": view.contradiction_ids,
+        "members": [claim_row_dict(m) for m in view.members],
+    }
+
+
+def contradiction_dict(view: ContradictionView) -> dict[str, Any]:
+    """A `/api/contradictions` item: both sides, each a cluster summary and the claim that states it."""
+    r = view.record
+
+    def side(cluster: ClusterView, claim: ClaimInContext | None) -> dict[str, Any]:
+        return {
+            "cluster": {k: v for k, v in cluster_dict(cluster).items() if k != "members"},
+            "claim": claim_row_dict(claim) if claim is not None else None,
+        }
+
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "entity": r.entity,
+        "metric": r.metric,
+        "period": r.period,
+        "created_at": iso(r.created_at),
+        "sides": [side(view.side_a, view.claim_a), side(view.side_b, view.claim_b)],
+    }
+
+
+def timeline_dict(point: TimelinePoint) -> dict[str, Any]:
+    return {
+        "cluster_id": point.cluster_id,
+        "metric": point.metric,
+        "period": point.period,
+        "unit": point.unit,
+        "value": point.value,
+        "first_seen": iso(point.first_seen),
+        "last_seen": iso(point.last_seen),
+        "size": point.size,
+        "sources": point.sources,
+        "first_claim": claim_row_dict(point.first_claim) if point.first_claim is not None else None,
     }

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.claim_context import ClaimInContext, claims_in_context
+from chipwatch.storage.clustering import STORED_CLAIM_COLUMNS, StoredClaim, cluster_stored
 from chipwatch.storage.models import Article, Claim, ClaimSearch, ClaimTag
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
@@ -22,9 +23,18 @@ def claim_fingerprint(article_key: str, sentence: str) -> str:
 
 
 def add_claims(
-    session: Session, article_id: int, article_key: str, language: str, claims: Sequence[dict[str, Any]]
+    session: Session,
+    article_id: int,
+    article_key: str,
+    language: str,
+    claims: Sequence[dict[str, Any]],
+    *,
+    cluster: bool = True,
 ) -> list[int]:
-    """Insert claims (dicts in the `analyze --json` claim shape); return the ids of new rows."""
+    """Insert claims (dicts in the `analyze --json` claim shape); return the ids of new rows.
+
+    Each new claim joins its cluster in this transaction (storage/clustering.py). `cluster=False` is for the
+    scale bench's baseline only: a claim stored without its cluster stays outside every cluster."""
     now = utcnow()
     rows = [
         {
@@ -45,7 +55,9 @@ def add_claims(
         for c in claims
     ]
     new_ids = insert_ignore(session, Claim, rows, ["fingerprint"])
-    _add_tags(session, new_ids)
+    stored = _add_tags(session, new_ids)
+    if cluster:
+        cluster_stored(session, stored)
     return new_ids
 
 
@@ -54,24 +66,27 @@ def fold_text(text: str) -> str:
     return text.casefold()
 
 
-def _add_tags(session: Session, claim_ids: Sequence[int]) -> None:
-    """Index rows for the entity, topic and source filters and for search, in the claim's own transaction."""
+def _add_tags(session: Session, claim_ids: Sequence[int]) -> list[StoredClaim]:
+    """Index rows for the entity, topic and source filters and for search, in the claim's own transaction.
+    Returns the claims as read back with their source, for clustering (one read serves both)."""
     if not claim_ids:
-        return
+        return []
     found = session.execute(
-        select(Claim.id, Claim.entities, Claim.topics, Claim.created_at, Claim.stance, Article.source_id, Claim.text)
+        select(*STORED_CLAIM_COLUMNS, Claim.text)
         .join(Article, Claim.article_id == Article.id)
         .where(Claim.id.in_(list(claim_ids)))
-    )
-    found = found.all()
+        .order_by(Claim.id)
+    ).all()
+    stored = [StoredClaim(*row[:-1]) for row in found]
     tags = [
-        {"claim_id": claim_id, "kind": kind, "value": value, "created_at": created, "stance": stance}
-        for claim_id, entities, topics, created, stance, source_id, _text in found
-        for kind, value in tag_pairs(entities, topics, source_id)
+        {"claim_id": c.id, "kind": kind, "value": value, "created_at": c.created_at, "stance": c.stance}
+        for c in stored
+        for kind, value in tag_pairs(c.entities, c.topics, c.source_id)
     ]
     if tags:
         session.execute(insert(ClaimTag), tags)
     session.execute(insert(ClaimSearch), [{"claim_id": row[0], "folded": fold_text(row[-1])} for row in found])
+    return stored
 
 
 def tag_pairs(entities: Sequence[str], topics: Sequence[str], source_id: int) -> list[tuple[str, str]]:

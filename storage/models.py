@@ -123,6 +123,10 @@ class Claim(Base):
     # Set when a later version of the article no longer makes this claim (a correction, a rewrite);
     # cleared if the sentence comes back. The row stays: alerts already sent point at it (migration 0007).
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The cluster of claims stating the same fact or event (storage/clustering.py, migration 0010), and what
+    # this claim did to it: started | new_value | contradiction, or NULL when it repeated what was known.
+    cluster_id: Mapped[int | None] = mapped_column(RowId, ForeignKey("claim_clusters.id"), index=True)
+    novelty: Mapped[str | None] = mapped_column(String(20))
 
     # Dashboard filters read newest first (id descending) within one value: (value, id) indexes let the
     # database walk the index in order and stop after one page (migration 0006).
@@ -269,3 +273,78 @@ class SourceHealth(Base):
     # Ids of the last poll's new articles, until all are extracted (or failed): the "layout changed" test.
     pending_batch: Mapped[list[int]] = mapped_column(JSON, default=list)
     layout_failing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClaimCluster(Base):
+    """Claims that state the same fact (entity, metric, period, unit and a value within rounding) or the same
+    event (entity and topic within a week), across sources and languages. Its counters are kept up to date
+    by storage/clustering.py under a per-slot lock, so reading a cluster never needs its members."""
+
+    __tablename__ = "claim_clusters"
+    __table_args__ = (
+        # A new claim finds its candidates here: one slot, values within rounding of its own.
+        Index("ix_claim_clusters_slot_value", "slot", "value"),
+        Index("ix_claim_clusters_entity_metric_period", "entity", "metric", "period"),
+        Index("ix_claim_clusters_entity_id", "entity", "id"),
+        Index("ix_claim_clusters_last_seen", "last_seen"),
+        Index(
+            "ix_claim_clusters_contradicted",
+            "id",
+            sqlite_where=sql_text("contradictions > 0"),
+            postgresql_where=sql_text("contradictions > 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # fact | event
+    slot: Mapped[str] = mapped_column(String(400))
+    entity: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str | None] = mapped_column(String(40))
+    period: Mapped[str | None] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[float | None] = mapped_column(Float)  # the first claim's value: what later values are compared to
+    values: Mapped[list[float]] = mapped_column(JSON, default=list)  # distinct values stated, at most 10
+    size: Mapped[int] = mapped_column(Integer, default=1)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source_count: Mapped[int] = mapped_column(Integer, default=1)
+    contradictions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_claim_id: Mapped[int] = mapped_column(RowId)
+    first_source_id: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The newest bullish and bearish member: an opposite stance within the window is a contradiction.
+    last_bullish_claim_id: Mapped[int | None] = mapped_column(RowId)
+    last_bullish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_bearish_claim_id: Mapped[int | None] = mapped_column(RowId)
+    last_bearish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stance_contradicted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+
+
+class ClusterSource(Base):
+    """One (cluster, source) pair with the source's first claim in it: source counts and track records."""
+
+    __tablename__ = "cluster_sources"
+
+    cluster_id: Mapped[int] = mapped_column(RowId, ForeignKey("claim_clusters.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_claim_id: Mapped[int] = mapped_column(RowId)
+
+
+class Contradiction(Base):
+    """Two sides that cannot both be right: two clusters of one entity, metric and period with different
+    values (kind `value`), or opposite stances on one fact within a window (kind `stance`, one cluster)."""
+
+    __tablename__ = "claim_contradictions"
+    __table_args__ = (Index("ix_claim_contradictions_pair", "kind", "cluster_a_id", "cluster_b_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # value | stance
+    cluster_a_id: Mapped[int] = mapped_column(RowId, ForeignKey("claim_clusters.id"), index=True)
+    cluster_b_id: Mapped[int] = mapped_column(RowId, ForeignKey("claim_clusters.id"), index=True)
+    claim_a_id: Mapped[int] = mapped_column(RowId)  # the earlier side's claim
+    claim_b_id: Mapped[int] = mapped_column(RowId)  # the claim that made the contradiction
+    entity: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str | None] = mapped_column(String(40))
+    period: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

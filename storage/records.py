@@ -29,6 +29,8 @@ def claim_record(claim: Claim) -> dict[str, Any]:
         "created_at": iso(claim.created_at),
         # null while the article still makes the claim; when set, a later version of the article dropped it
         "withdrawn_at": iso(claim.withdrawn_at),
+        # the cluster of claims stating the same fact or event (null: stored before clustering existed)
+        "cluster_id": claim.cluster_id,
     }
 
 

@@ -74,7 +74,9 @@ def test_migration_0008_widens_ids_of_a_database_holding_rows(empty_url: str) ->
             )
         )
         article = s.execute(text("SELECT id FROM articles")).scalar_one()
-        before = add_claims(s, article, "http://127.0.0.1:9/a", "en", [_claim("NVIDIA up"), _claim("NVIDIA down")])
+        before = add_claims(  # on the 0007 schema: no clusters yet
+            s, article, "http://127.0.0.1:9/a", "en", [_claim("NVIDIA up"), _claim("NVIDIA down")], cluster=False
+        )
     old.dispose()
 
     db = open_database(empty_url)  # 0007 -> head
