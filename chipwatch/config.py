@@ -274,6 +274,15 @@ class AlertSettings(_Strict):
     lease: timedelta = timedelta(minutes=5)  # a `sending` row older than this was abandoned by a crash
     timeout: timedelta = timedelta(seconds=30)  # the longest wait for a target's answer (apprise `rto=`)
     connect_timeout: timedelta | None = None  # apprise `cto=`; unset: apprise's own (4 s HTTP, 15 s email)
+    # Base URL of the dashboard as readers reach it: each alert links the article's page there. null: no link.
+    dashboard_url: str | None = "http://127.0.0.1:8000"
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https:// (got {value!r}), or be null for no dashboard link")
+        return value
 
     @model_validator(mode="before")
     @classmethod

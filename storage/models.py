@@ -1,4 +1,5 @@
-"""Tables: sources, articles, claims, alerts, alert_digest_items. Every row has a stable natural key (see README).
+"""Tables: sources, articles, claims, alerts, alert_claims, alert_digest_items. Every row has a stable natural key
+(see README).
 
 Ids of the tables that grow with the news, and the columns that point at them, are `RowId`: 64-bit on both
 databases (migration 0008). Sources stay `Integer`: one row per configured source.
@@ -203,6 +204,19 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertClaim(Base):
+    """The per-claim dedup record under a grouped outbox row: (rule, claim, target) is alerted once. An outbox
+    row lists the claims of one article; each claim it lists has one of these, keyed to the row's dedup key
+    (migration 0010). See storage/alert_claims.py."""
+
+    __tablename__ = "alert_claims"
+
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(RowId, ForeignKey("claims.id"), primary_key=True)
+    target_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_key: Mapped[str] = mapped_column(String(64), index=True)  # the outbox row's dedup_key
 
 
 class DigestItem(Base):
