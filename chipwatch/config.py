@@ -431,6 +431,12 @@ class Settings(_Strict):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    timezone: str = "UTC"  # the readers' time zone: dashboard pages and CLI output show times in it
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
@@ -479,8 +485,32 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = N
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(_describe_origin(exc, _env_keys(env), path)) from None
     return _resolve_paths(settings, base)
+
+
+def _env_keys(env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Config key path -> the CHIPWATCH_* variable that set it (as _apply_env reads them)."""
+    return {
+        tuple(key[len("CHIPWATCH_") :].lower().split("__")): key
+        for key in env
+        if key.startswith("CHIPWATCH_") and key not in _NOT_CONFIG
+    }
+
+
+def _describe_origin(exc: ValidationError, env_keys: dict[tuple[str, ...], str], file: str | Path | None) -> str:
+    """The error, and where the bad key came from: a CHIPWATCH_* variable (which wins over the file) or the file."""
+    err = exc.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    variable = next((var for path, var in env_keys.items() if loc[: len(path)] == path), None)
+    if variable is not None:
+        if err["type"] == "extra_forbidden":
+            return (
+                f"environment variable {variable} sets config key {'.'.join(loc)!r}, which is not known; "
+                "unset it or check its spelling against the README"
+            )
+        return f"{_describe(exc)} (set by environment variable {variable}, which overrides the file)"
+    return _describe(exc) + (f" (in {file})" if file is not None else "")
 
 
 def settings_from_dict(data: dict[str, Any], base: Path | None = None) -> Settings:

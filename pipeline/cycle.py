@@ -101,9 +101,24 @@ def poll_one(db: Database, settings: Settings, source: SourceConfig, client: Htt
     return poll_source(db, client, source, max_backoff=settings.http.max_backoff)
 
 
-def run_cycle(db: Database, settings: Settings, *, only_due: bool = False, progress: Progress = _quiet) -> CycleReport:
+def _unheard(_outcome: PollOutcome) -> None:
+    pass
+
+
+def run_cycle(
+    db: Database,
+    settings: Settings,
+    *,
+    only_due: bool = False,
+    progress: Progress = _quiet,
+    on_sources: Callable[[int], None] = lambda _count: None,
+    on_polled: Callable[[PollOutcome], None] = _unheard,
+) -> CycleReport:
+    """Poll the sources (all, or those due), then `finish_cycle`. `on_sources` hears how many sources will be
+    polled, `on_polled` of each as it finishes (a progress display)."""
     with http_client(settings) as client:
         sources = prepare_sources(db, settings, only_due=only_due)
+        on_sources(len(sources))
         polls = poll_sources(
             db,
             client,
@@ -111,6 +126,7 @@ def run_cycle(db: Database, settings: Settings, *, only_due: bool = False, progr
             workers=settings.http.workers,
             max_backoff=settings.http.max_backoff,
             progress=progress,
+            on_polled=on_polled,
         )
     return finish_cycle(db, settings, CycleReport(polls=polls), progress=progress)
 

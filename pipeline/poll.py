@@ -125,16 +125,20 @@ def poll_sources(
     workers: int = 4,
     max_backoff: timedelta = timedelta(days=1),
     progress: Callable[[str], None] = lambda _msg: None,
+    on_polled: Callable[[PollOutcome], None] = lambda _outcome: None,
 ) -> list[PollOutcome]:
-    """Poll several sources, `workers` at a time; outcomes in the order of `sources`."""
+    """Poll several sources, `workers` at a time; outcomes in the order of `sources`. `on_polled` hears of each
+    source as it finishes (from the worker threads: it must be thread-safe), for a progress display."""
 
     def one(source: SourceConfig) -> PollOutcome:
         progress(f"polling {source.name} ({source.kind})")
         try:
-            return poll_source(db, client, source, max_backoff=max_backoff)
+            outcome = poll_source(db, client, source, max_backoff=max_backoff)
         except Exception as exc:  # a bug or a database hiccup in one source must not stop the others
             log.exception("source %s: unexpected failure", source.name)
-            return PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}")
+            outcome = PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}")
+        on_polled(outcome)
+        return outcome
 
     if workers <= 1 or len(sources) <= 1:
         return [one(s) for s in sources]

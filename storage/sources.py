@@ -145,3 +145,14 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
 def source_by_name(session: Session, name: str) -> Source:
     """The row of a configured source (sync_sources creates it)."""
     return session.scalars(select(Source).where(Source.name == name)).one()
+
+
+def next_poll_due(session: Session) -> datetime | None:
+    """When the next enabled source is due: now when one was never polled (no `next_check` yet), None when there
+    is no enabled source."""
+    rows = session.execute(select(Source.next_check).where(Source.status != "disabled")).scalars().all()
+    if not rows:
+        return None
+    if any(r is None for r in rows):
+        return utcnow()
+    return min(r for r in rows if r is not None)
