@@ -412,8 +412,9 @@ class HttpSettings(_Strict):
     host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
     workers: int = Field(default=4, ge=1, le=64)  # sources polled in parallel
     max_backoff: timedelta = timedelta(days=1)  # the longest wait after repeated failures of a source
+    poll_history: timedelta = timedelta(days=30)  # how long each source's poll records (source_polls) are kept
 
-    @field_validator("max_backoff", mode="before")
+    @field_validator("max_backoff", "poll_history", mode="before")
     @classmethod
     def _backoff(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)

@@ -188,7 +188,6 @@ def _dispatch(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             return alerts_cmd.alerts_retry(settings, args.ids, args.dead)
         return alerts_cmd.alerts_test(settings)
-    from chipwatch.cli.terminal import json_line, printable
 
     db = open_database(settings.database)
     try:
@@ -199,19 +198,14 @@ def _dispatch(args: argparse.Namespace) -> int:
                 write_export(session, args.kind, args.format, sys.stdout)
             return 0
         if args.verb == "sources":
+            from chipwatch.cli.sources_cmd import print_sources
             from chipwatch.pipeline.cycle import prepare_sources
             from chipwatch.storage.sources import source_summaries
 
             prepare_sources(db, settings, only_due=False)  # show configured sources never polled too
             with db.session() as session:
                 rows = source_summaries(session)
-            for row in rows:
-                if args.json:
-                    print(json_line(row))
-                else:
-                    err = f"  {row['last_error']}" if row["last_error"] else ""
-                    line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles{err}"
-                    print(printable(line))
+            print_sources(rows, args.json)
             return 0
     finally:
         db.dispose()

@@ -76,7 +76,13 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     db = open_database(settings.database)
     try:
         names = loopback_names(host, port) if is_loopback(host) else None
-        app = create_app(db, token=token, page_size=settings.dashboard.page_size, allowed_hosts=names)
+        app = create_app(
+            db,
+            token=token,
+            page_size=settings.dashboard.page_size,
+            allowed_hosts=names,
+            timezone=settings.timezone,
+        )
         shown = f"[{host}]" if ":" in host else host
         print(
             f"chipwatch: serving {database_label(settings.database)} on http://{shown}:{port}/"

@@ -19,6 +19,7 @@ from chipwatch.dashboard.highlight import segments
 from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
 from chipwatch.dashboard.serialize import source_dict
+from chipwatch.dashboard.timefilters import ago
 from chipwatch.redact import mask_url
 from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
@@ -46,10 +47,6 @@ _env.filters["safe_href"] = safe_href
 _env.filters["mask_url"] = mask_url
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
 def _number(value: object) -> str:
     """600000000000 -> 600,000,000,000; 0.0222 stays; non-numbers pass through."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -59,13 +56,17 @@ def _number(value: object) -> str:
     return f"{value:,.4g}" if abs(value) >= 1000 else f"{value:g}"
 
 
-_env.filters["when"] = _when
+_env.filters["when"] = ago  # relative, absolute on hover, in the configured time zone
+_env.filters["ago"] = ago
 _env.filters["number"] = _number
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _env.get_template(name).render(request=request, csrf=request.app.state.csrf.token, **context)
     return HTMLResponse(html, status_code=status)
+
+
+render_page = _render  # for the pages defined in modules of their own (overview, source)
 
 
 def _link(path: str, params: dict[str, str]) -> str:
@@ -80,6 +81,7 @@ def _feed_link(request: Request, path: str, params: dict[str, str]) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
+@router.get("/claims", response_class=HTMLResponse)
 def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
 ) -> HTMLResponse:

@@ -14,7 +14,7 @@ from chipwatch.alerts.digest import queue_digests
 from chipwatch.alerts.enqueue import enqueue_alerts
 from chipwatch.config import Settings, SourceConfig
 from chipwatch.connectors.http import HttpClient, HttpOptions
-from chipwatch.pipeline.poll import PollOutcome, poll_source, poll_sources
+from chipwatch.pipeline.poll import PollOutcome, poll_and_record, poll_sources
 from chipwatch.pipeline.process import ProcessOutcome, process_articles
 from chipwatch.storage.db import Database
 from chipwatch.storage.sources import SourceSpec, sync_sources
@@ -98,7 +98,9 @@ def prepare_sources(db: Database, settings: Settings, *, only_due: bool) -> list
 
 def poll_one(db: Database, settings: Settings, source: SourceConfig, client: HttpClient) -> PollOutcome:
     """Poll one source with the configured backoff (the `poll` flow's per-source task)."""
-    return poll_source(db, client, source, max_backoff=settings.http.max_backoff)
+    return poll_and_record(
+        db, client, source, max_backoff=settings.http.max_backoff, keep_history=settings.http.poll_history
+    )
 
 
 def _unheard(_outcome: PollOutcome) -> None:
@@ -125,6 +127,7 @@ def run_cycle(
             sources,
             workers=settings.http.workers,
             max_backoff=settings.http.max_backoff,
+            keep_history=settings.http.poll_history,
             progress=progress,
             on_polled=on_polled,
         )

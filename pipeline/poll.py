@@ -7,6 +7,7 @@ threads, while the shared client's host gate keeps each site's load polite.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from chipwatch.connectors.urls import canonical_url
 from chipwatch.storage.aliases import add_alias, aliased, article_id_by_url
 from chipwatch.storage.articles import NewArticle, add_articles, changed_since_fetch, refresh_article, unseen
 from chipwatch.storage.db import Database
+from chipwatch.storage.source_polls import PollRecord, record_source_poll
 from chipwatch.storage.sources import in_backoff, record_poll, source_by_name
 from chipwatch.storage.types import utcnow
 
@@ -41,6 +43,7 @@ class PollOutcome:
     skipped: bool = False  # in backoff: not contacted this time
     aliases: int = 0  # entries found to be another URL of a stored article
     refreshed_article_ids: list[int] = field(default_factory=list)  # stored, changed at the source, fetched again
+    http_status: int | None = None  # of the source's own URL; None: no HTTP answer (a directory, no connection)
 
 
 def poll_source(
@@ -67,6 +70,7 @@ def poll_source(
         result = connector_for(source.kind).fetch(source, state, client)
     except (FetchError, NotImplementedError) as exc:
         outcome.error = str(exc)
+        outcome.http_status = exc.status if isinstance(exc, FetchError) else None
         retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
         if isinstance(exc, RetryLater) and retry_after is None:
             retry_after = 0.0  # asked to slow down without saying how long: back off anyway
@@ -75,6 +79,8 @@ def poll_source(
         return outcome
 
     outcome.listed, outcome.not_modified = len(result.entries), result.not_modified
+    if source.kind != "directory":
+        outcome.http_status = 304 if result.not_modified else 200
     by_key: dict[str, Entry] = {}
     for entry in result.entries:
         by_key.setdefault(canonical_url(entry.url), entry)
@@ -117,6 +123,34 @@ def poll_source(
     return outcome
 
 
+def poll_and_record(
+    db: Database,
+    client: HttpClient,
+    source: SourceConfig,
+    *,
+    max_backoff: timedelta = timedelta(days=1),
+    keep_history: timedelta = timedelta(days=30),
+) -> PollOutcome:
+    """`poll_source`, timed, with the poll added to the source's history (a source in backoff was not contacted:
+    nothing to record). The history is pruned to `keep_history`."""
+    started, clock = utcnow(), time.monotonic()
+    outcome = poll_source(db, client, source, started, max_backoff=max_backoff)
+    if outcome.skipped:
+        return outcome
+    with db.session() as session, session.begin():
+        record = PollRecord(
+            source_id=source_by_name(session, source.name).id,
+            started_at=started,
+            seconds=time.monotonic() - clock,
+            http_status=outcome.http_status,
+            listed=outcome.listed,
+            new_articles=len(outcome.new_article_ids),
+            error=outcome.error,
+        )
+        record_source_poll(session, record, keep_history)
+    return outcome
+
+
 def poll_sources(
     db: Database,
     client: HttpClient,
@@ -124,6 +158,7 @@ def poll_sources(
     *,
     workers: int = 4,
     max_backoff: timedelta = timedelta(days=1),
+    keep_history: timedelta = timedelta(days=30),
     progress: Callable[[str], None] = lambda _msg: None,
     on_polled: Callable[[PollOutcome], None] = lambda _outcome: None,
 ) -> list[PollOutcome]:
@@ -133,7 +168,7 @@ def poll_sources(
     def one(source: SourceConfig) -> PollOutcome:
         progress(f"polling {source.name} ({source.kind})")
         try:
-            outcome = poll_source(db, client, source, max_backoff=max_backoff)
+            outcome = poll_and_record(db, client, source, max_backoff=max_backoff, keep_history=keep_history)
         except Exception as exc:  # a bug or a database hiccup in one source must not stop the others
             log.exception("source %s: unexpected failure", source.name)
             outcome = PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}")

@@ -1,5 +1,5 @@
-"""Tables: sources, articles, claims, alerts, alert_claims, alert_digest_items. Every row has a stable natural key
-(see README).
+"""Tables: sources, source_polls, articles, claims, alerts, alert_claims, alert_digest_items. Every row has a
+stable natural key (see README).
 
 Ids of the tables that grow with the news, and the columns that point at them, are `RowId`: 64-bit on both
 databases (migration 0008). Sources stay `Integer`: one row per configured source.
@@ -37,6 +37,23 @@ class Source(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     # Connector state between polls (ETag, Last-Modified, files already taken, ...).
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SourcePoll(Base):
+    """One poll of a source that contacted it (a source in backoff is not polled): when, how long, what came of
+    it. Kept for `http.poll_history` (migration 0010); storage/source_polls.py writes and reads them."""
+
+    __tablename__ = "source_polls"
+    __table_args__ = (Index("ix_source_polls_source_started", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    http_status: Mapped[int | None] = mapped_column(Integer)  # None: no HTTP answer (a directory, a refused connection)
+    listed: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Article(Base):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chipwatch.storage.models import Article, Source
+from chipwatch.storage.source_polls import recent_polls_by_source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 
@@ -123,20 +124,31 @@ def in_backoff(source: Source, now: datetime) -> bool:
     return source.status == "backoff" and source.next_check is not None and source.next_check > now
 
 
+NEVER_POLLED = "never polled"
+RECENT_POLLS = 10  # polls listed per source by `sources list --json` and /api/sources
+
+
+def shown_status(source: Source) -> str:
+    """The status people read: `never polled` for an enabled source not contacted yet (stored as `ok`)."""
+    return NEVER_POLLED if source.status == "ok" and source.last_checked is None else source.status
+
+
 def source_summaries(session: Session) -> list[dict[str, Any]]:
-    """One dict per source in the `sources list --json` shape."""
+    """One dict per source in the `sources list --json` shape, with its latest polls (newest first)."""
     counts = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+    polls = recent_polls_by_source(session, RECENT_POLLS)
     rows = session.scalars(select(Source).order_by(Source.name))
     return [
         {
             "name": s.name,
             "kind": s.kind,
             "url": s.url,
-            "status": s.status,
+            "status": shown_status(s),
             "last_error": s.last_error,
             "last_checked": s.last_checked.isoformat() if s.last_checked else None,
             "next_check": s.next_check.isoformat() if s.next_check else None,
             "articles": counts.get(s.id, 0),
+            "polls": polls.get(s.id, []),
         }
         for s in rows
     ]
@@ -156,3 +168,8 @@ def next_poll_due(session: Session) -> datetime | None:
     if any(r is None for r in rows):
         return utcnow()
     return min(r for r in rows if r is not None)
+
+
+def source_by_name_or_none(session: Session, name: str) -> Source | None:
+    """The row of a source, or None for a name no config ever had (a dashboard URL typed by hand)."""
+    return session.scalars(select(Source).where(Source.name == name)).one_or_none()

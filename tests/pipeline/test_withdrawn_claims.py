@@ -153,7 +153,9 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert [c["text"] for c in gone] == [AMD_WRONG]
     page = client.get(f"/articles/{article_id}").text
     assert "1 withdrawn" in page and "3 claims" in page and f"<del>{AMD_WRONG}</del>" in page
-    assert "withdrawn " + after[AMD_WRONG].withdrawn_at.strftime("%Y-%m-%d %H:%M UTC") in page
+    # relative, with the absolute time (UTC unless configured) on hover
+    assert f'withdrawn <time datetime="{after[AMD_WRONG].withdrawn_at.isoformat()}"' in page
+    assert after[AMD_WRONG].withdrawn_at.strftime('title="%Y-%m-%d %H:%M UTC"') in page
 
     # The original wording comes back: the same claim row is current again, and nothing is sent twice.
     story.change(NVIDIA, TSMC, AMD_WRONG)

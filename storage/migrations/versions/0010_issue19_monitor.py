@@ -1,6 +1,6 @@
-"""alert_claims: the per-claim dedup record under outbox rows that group the claims of one article (issue 19)
+"""issue 19: alert_claims (per-claim dedup records under grouped outbox rows) and source_polls (poll history)
 
-Revision ID: 0010_issue19_alert_claims
+Revision ID: 0010_issue19_monitor
 Revises: 0009_64bit_ids
 Create Date: 2026-12-04 19:00:00
 
@@ -8,14 +8,17 @@ An immediate alert now lists every matching claim of one article in one message.
 (rule, claim, target) moves from the outbox row's dedup key to this table's primary key. Rows queued before
 this migration each concern one claim: they get one record each, so a claim already alerted (or waiting to
 be) is never alerted again. Cancelled rows get none: if their claim comes back it is alerted then.
+
+source_polls: one row per poll that contacted a source (time, duration, HTTP status, entries listed, new
+articles, error), pruned to `http.poll_history` as new polls are recorded. Starts empty.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from chipwatch.storage.types import RowId
+from chipwatch.storage.types import RowId, UTCDateTime
 
-revision = "0010_issue19_alert_claims"
+revision = "0010_issue19_monitor"
 down_revision = "0009_64bit_ids"
 branch_labels = None
 depends_on = None
@@ -40,6 +43,24 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "source_polls",
+        sa.Column("id", RowId, nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("listed", sa.Integer(), nullable=False),
+        sa.Column("new_articles", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["source_id"], ["sources.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_source_polls_source_started", "source_polls", ["source_id", "started_at"], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_index("ix_source_polls_source_started", table_name="source_polls")
+    op.drop_table("source_polls")
     op.drop_index("ix_alert_claims_alert_key", table_name="alert_claims")
     op.drop_table("alert_claims")
