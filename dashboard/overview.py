@@ -1,5 +1,5 @@
-"""The overview: what happened at a glance. Notable claims in the last 24 h and 7 days, per entity with a 30-day
-sparkline, the newest notable claims, the health of every source, and alerts in the last 24 h."""
+"""The overview, the home page (`/`): what happened at a glance. Notable claims in the last 24 h and 7 days, per
+entity with a 30-day sparkline, the newest notable claims, the health of every source, and alerts in the last 24 h."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from chipwatch.dashboard.deps import get_session
-from chipwatch.dashboard.pages import render_page
+from chipwatch.dashboard.pages import claims_page, render_page
+from chipwatch.dashboard.params import claim_params
 from chipwatch.dashboard.serialize import source_dict
 from chipwatch.dashboard.sparkline import sparkline
 from chipwatch.storage.overview import alerts_since, notable_per_day, notable_total, top_entities
@@ -22,6 +23,17 @@ TREND_DAYS = 30
 NEWEST = 8
 # A source's stored status, in the words of the overview.
 HEALTH = {"ok": "ok", "error": "failing", "backoff": "backing off", "disabled": "disabled"}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
+) -> HTMLResponse:
+    """The overview; with claim filters in the query (links and bookmarks from before the overview, the filter
+    form) the claims list, as `/` used to be."""
+    if request.query_params:
+        return claims_page(request, raw, session)
+    return overview_page(request, session)
 
 
 @router.get("/overview", response_class=HTMLResponse)

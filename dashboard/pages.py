@@ -80,7 +80,6 @@ def _feed_link(request: Request, path: str, params: dict[str, str]) -> str:
     return _link(path, {**params, KEY_PARAM: key} if key else params)
 
 
-@router.get("/", response_class=HTMLResponse)
 @router.get("/claims", response_class=HTMLResponse)
 def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
@@ -99,7 +98,7 @@ def claims_page(
         error=None,
         csv_link=_feed_link(request, "/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
         atom_link=_feed_link(request, "/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
-        first_link=_link("/", filters) if "cursor" in raw else None,
+        first_link=_link("/claims", filters) if "cursor" in raw else None,
     )
     try:
         query = parse_claim_query(raw, default_limit=request.app.state.page_size)
@@ -109,9 +108,9 @@ def claims_page(
     page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id, after_id=query.after_id)
     context["rows"] = page.rows
     if page.next_before is not None:
-        context["next_link"] = _link("/", {**filters, "cursor": encode_cursor(page.next_before) or ""})
+        context["next_link"] = _link("/claims", {**filters, "cursor": encode_cursor(page.next_before) or ""})
     if page.prev_after is not None:
-        context["prev_link"] = _link("/", {**filters, "cursor": encode_cursor(page.prev_after, newer=True) or ""})
+        context["prev_link"] = _link("/claims", {**filters, "cursor": encode_cursor(page.prev_after, newer=True) or ""})
     else:
         context["first_link"] = None  # already the newest page
     return _render(request, "claims.html", **context)

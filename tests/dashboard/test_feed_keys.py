@@ -89,7 +89,7 @@ def test_changing_the_token_revokes_the_keys(db: Database, corpus: Corpus, keyed
 
 
 def test_without_a_token_the_links_carry_no_key(client: TestClient) -> None:
-    page = client.get("/").text
+    page = client.get("/claims").text
     assert 'href="/feeds/claims.atom"' in page and "key=" not in page
 
 

@@ -35,8 +35,10 @@ def test_counts_per_entity_by_day_and_week(db: Database, client: TestClient) -> 
     assert counts == {"NVIDIA": (2, 3), "DeepSeek": (0, 1)}
     assert sorted(daily["NVIDIA"].values()) == [1, 2] and sum(daily["TSMC"].values()) == 1
 
-    page = client.get("/overview")
-    assert page.status_code == 200
+    page = client.get("/")  # the home page
+    assert page.status_code == 200 and client.get("/overview").text == page.text
+    assert 'href="/claims"' in page.text  # the claims list one click away
+    assert '<form class="filters"' in client.get("/", params={"entity": "NVIDIA"}).text  # old links: the list
     html = page.text
     assert re.search(r'<span class="big">2</span> notable claims in 24 h', html)
     assert re.search(r'<span class="big">3</span> in 7 days', html)

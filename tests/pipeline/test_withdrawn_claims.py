@@ -139,7 +139,7 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert [c["text"] for c in client.get("/api/claims", params={"entity": "AMD"}).json()["items"]] == [AMD_FIXED]
     assert [c["text"] for c in client.get("/api/claims", params={"q": "$5 billion"}).json()["items"]] == []
 
-    assert "$5 billion" not in client.get("/").text
+    assert "$5 billion" not in client.get("/claims").text
     only_page = client.get("/", params={"withdrawn": "only"}).text
     assert f"<del>{AMD_WRONG}</del>" in only_page and "badge withdrawn" in only_page and NVIDIA not in only_page
 
