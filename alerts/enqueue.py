@@ -74,39 +74,39 @@ def by_article(claims: list[ClaimFacts]) -> list[list[ClaimFacts]]:
 
 
 def _alert_rows(
-    session: Session, alerts: AlertSettings, rule: AlertRule, group: list[ClaimFacts], now: datetime
+    session: Session, alerts: AlertSettings, rule: AlertRule, groups: list[list[ClaimFacts]], now: datetime
 ) -> list[dict[str, Any]]:
-    """One outbox row per target for the group's claims not alerted to that target before."""
+    """One outbox row per (group, target) for the group's claims not alerted to that target before. Two queries
+    per target, whatever the number of groups: reserve every claim, then ask which articles had alerts before."""
     hold = quiet_until(rule, now)
     rows = []
     for url in rule_urls(alerts, rule):
         thash = target_hash(url)
-        key = dedup_key(rule.name, [c.fingerprint for c in group], url, now)
-        fresh = set(alert_claims.reserve(session, rule.name, thash, key, [c.id for c in group]))
-        claims = [c for c in group if c.id in fresh]
-        if not claims:
-            continue
-        article_id = claims[0].article_id
-        follow_up = article_id is not None and alert_claims.article_alerted_before(
-            session, rule.name, thash, article_id, [c.id for c in claims]
-        )
+        keyed = [(dedup_key(rule.name, [c.fingerprint for c in g], url, now), g) for g in groups]
+        fresh = alert_claims.reserve(session, rule.name, thash, [(k, [c.id for c in g]) for k, g in keyed])
+        chosen = [(k, [c for c in g if c.id in fresh]) for k, g in keyed]
+        chosen = [(k, claims) for k, claims in chosen if claims]
+        articles = [claims[0].article_id for _k, claims in chosen if claims[0].article_id is not None]
+        earlier = alert_claims.articles_alerted_before(session, rule.name, thash, articles, sorted(fresh))
         fmt = body_format_for(rule, native_format(url))
-        alert = ArticleAlert(claims, follow_up=follow_up, dashboard_url=alerts.dashboard_url)
-        title, body = render_article_alert(rule, alert, key, fmt)
-        rows.append(
-            {
-                "dedup_key": key,
-                "rule": rule.name,
-                "claim_id": claims[0].id,  # the best claim: what the outbox lists and the throttle counts
-                "kind": "immediate",
-                "target_hash": thash,
-                "target": mask_target(url),
-                "title": title,
-                "body": body,
-                "body_format": fmt,
-                "next_attempt_at": hold,
-            }
-        )
+        for key, claims in chosen:
+            follow_up = claims[0].article_id in earlier
+            alert = ArticleAlert(claims, follow_up=follow_up, dashboard_url=alerts.dashboard_url)
+            title, body = render_article_alert(rule, alert, key, fmt)
+            rows.append(
+                {
+                    "dedup_key": key,
+                    "rule": rule.name,
+                    "claim_id": claims[0].id,  # the best claim: what the outbox lists and the throttle counts
+                    "kind": "immediate",
+                    "target_hash": thash,
+                    "target": mask_target(url),
+                    "title": title,
+                    "body": body,
+                    "body_format": fmt,
+                    "next_attempt_at": hold,
+                }
+            )
     return rows
 
 
@@ -137,11 +137,13 @@ def enqueue_alerts(db: Database, alerts: AlertSettings, batch: int = 1000, now: 
             rows: list[dict[str, Any]] = []
             items: list[dict[str, Any]] = []
             for rule in alerts.rules:
+                allowed: list[list[ClaimFacts]] = []
                 for group in by_article(claims_for_rule(rule, claims)):
                     if rule.mode == "digest":
                         items += [{"rule": rule.name, "claim_id": c.id, "reason": "digest"} for c in group]
                     elif not throttle.allow(rule):
                         items += [{"rule": rule.name, "claim_id": c.id, "reason": "throttled"} for c in group]
                     else:
-                        rows += _alert_rows(session, alerts, rule, group, now)
+                        allowed.append(group)
+                rows += _alert_rows(session, alerts, rule, allowed, now)
             new_ids += outbox.enqueue(session, rows, [i.claim for i in waiting], items, now=now)

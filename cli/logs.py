@@ -25,7 +25,14 @@ def configure_logging(verbosity: int = 0) -> int:
     """Set the root logger and the chatty libraries to the level `verbosity` asks for; returns that level.
     Prefect reads its own level from the environment when it starts: it is set here unless the user set it."""
     level = level_for(verbosity)
-    logging.basicConfig(level=level, format=FORMAT, force=True)
+    root = logging.getLogger()
+    # One stderr handler of our own, added once; handlers others installed (a test's log capture) stay.
+    if not any(getattr(h, "chipwatch_cli", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.chipwatch_cli = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(level)
     if verbosity > 0 or "PREFECT_LOGGING_LEVEL" not in os.environ:

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="count",
-        default=0,
+        default=argparse.SUPPRESS,  # so `alerts -v test` and `alerts test -v` both count (no sub-parser default)
         help="log more: -v for INFO (libraries included), -vv for DEBUG; default: warnings and errors only",
     )
     sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -144,7 +144,8 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
 def _dispatch(args: argparse.Namespace) -> int:
     from chipwatch.cli.logs import configure_logging
 
-    configure_logging(args.verbose)
+    verbosity = getattr(args, "verbose", 0)
+    configure_logging(verbosity)
     if args.verb == "analyze":
         from chipwatch.cli.analyze_cmd import analyze_inputs
 
@@ -156,7 +157,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "run":
         from chipwatch.cli.run_cmd import run
 
-        return run(args.config, once=args.once, use_prefect=args.prefect, verbosity=args.verbose)
+        return run(args.config, once=args.once, use_prefect=args.prefect, verbosity=verbosity)
     if args.verb == "stack":
         from chipwatch.cli.stack_cmd import run_stack
 

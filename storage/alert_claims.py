@@ -21,35 +21,41 @@ from sqlalchemy.orm import Session
 from chipwatch.storage.models import Alert, AlertClaim, Claim
 
 
-def reserve(session: Session, rule: str, target_hash: str, alert_key: str, claim_ids: Sequence[int]) -> list[int]:
-    """Record `claim_ids` as alerted by `rule` to the target under the row `alert_key`; return those that were
-    not recorded before (in the order given). Only those may be listed in the row."""
-    if not claim_ids:
-        return []
+def reserve(session: Session, rule: str, target_hash: str, groups: Sequence[tuple[str, Sequence[int]]]) -> set[int]:
+    """Record each group's claims as alerted by `rule` to the target under its row's key (`groups`: (alert key,
+    claim ids) pairs); return the claim ids that were not recorded before. Only those may be listed in rows."""
+    rows = [
+        {"rule": rule, "claim_id": c, "target_hash": target_hash, "alert_key": key}
+        for key, claim_ids in groups
+        for c in claim_ids
+    ]
+    if not rows:
+        return set()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [{"rule": rule, "claim_id": c, "target_hash": target_hash, "alert_key": alert_key} for c in claim_ids]
     stmt = (
         insert(AlertClaim)
         .on_conflict_do_nothing(index_elements=["rule", "claim_id", "target_hash"])
         .returning(AlertClaim.claim_id)
     )
-    fresh = set(session.connection().execute(stmt, rows).scalars())
-    return [c for c in claim_ids if c in fresh]
+    return set(session.connection().execute(stmt, rows).scalars())
 
 
-def article_alerted_before(
-    session: Session, rule: str, target_hash: str, article_id: int, besides: Sequence[int]
-) -> bool:
-    """Has the rule already alerted this target about another claim of the article? (The new row is a follow-up.)"""
+def articles_alerted_before(
+    session: Session, rule: str, target_hash: str, article_ids: Sequence[int], besides: Sequence[int]
+) -> set[int]:
+    """Of these articles, those the rule already alerted this target about through claims other than `besides`
+    (a new row about them is a follow-up)."""
+    if not article_ids:
+        return set()
     stmt = (
-        select(AlertClaim.claim_id)
-        .join(Claim, Claim.id == AlertClaim.claim_id)
-        .where(AlertClaim.rule == rule, AlertClaim.target_hash == target_hash, Claim.article_id == article_id)
-        .where(AlertClaim.claim_id.not_in(list(besides)))
-        .limit(1)
+        select(Claim.article_id)
+        .join(AlertClaim, Claim.id == AlertClaim.claim_id)
+        .where(AlertClaim.rule == rule, AlertClaim.target_hash == target_hash)
+        .where(Claim.article_id.in_(list(article_ids)), AlertClaim.claim_id.not_in(list(besides)))
+        .distinct()
     )
-    return session.execute(stmt).first() is not None
+    return set(session.scalars(stmt))
 
 
 def claims_of(session: Session, alert_ids: Sequence[int]) -> dict[int, set[int]]:

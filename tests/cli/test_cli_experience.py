@@ -194,3 +194,11 @@ def test_help_names_the_export_formats(capsys: pytest.CaptureFixture[str]) -> No
         main(["export", "--help"])
     out: Any = capsys.readouterr().out
     assert "{jsonl,csv}" in out and "--config CONFIG" in out
+
+
+def test_minus_v_counts_wherever_it_is_written() -> None:
+    parse = build_parser().parse_args
+    assert parse(["run", "-vv", "--config", "c.yaml"]).verbose == 2
+    assert parse(["alerts", "-v", "test", "--config", "c.yaml"]).verbose == 1
+    assert parse(["alerts", "test", "-v", "--config", "c.yaml"]).verbose == 1
+    assert not hasattr(parse(["sources", "list", "--config", "c.yaml"]), "verbose")  # quiet: the default

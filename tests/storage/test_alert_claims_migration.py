@@ -62,6 +62,6 @@ def test_migration_0010_records_each_claim_already_alerted_but_not_cancelled_one
         with db.session() as s, s.begin():
             s.execute(update(Claim).values(rules_evaluated=False))
             # Claims 1 and 2 were alerted (or are waiting to be); claim 3's alert was cancelled: only it is new.
-            assert alert_claims.reserve(s, "r", "h", "k9", [1, 2, 3]) == [3]
+            assert alert_claims.reserve(s, "r", "h", [("k9", [1, 2, 3])]) == {3}
     finally:
         db.dispose()
