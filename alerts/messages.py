@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from chipwatch.alerts.headline import headline
 from chipwatch.alerts.rules import ClaimFacts
 from chipwatch.config import AlertRule
 
@@ -123,23 +125,62 @@ def body_format_for(rule: AlertRule | None, target_format: Format) -> Format:
     return target_format
 
 
-def render_alert(rule: AlertRule, claim: ClaimFacts, dedup_key: str, fmt: Format) -> tuple[str, str]:
+@dataclass(frozen=True)
+class ArticleAlert:
+    """What one immediate alert is about: the matching claims of one article, best first."""
+
+    claims: list[ClaimFacts]
+    follow_up: bool = False  # the rule alerted this target about other claims of the article before
+    dashboard_url: str | None = None  # base URL of the dashboard, for the article's page
+
+    @property
+    def dashboard_link(self) -> str | None:
+        best = self.claims[0]
+        if not self.dashboard_url or best.article_id is None:
+            return None
+        return f"{self.dashboard_url.rstrip('/')}/articles/{best.article_id}"
+
+
+def best_first(claims: list[ClaimFacts]) -> list[ClaimFacts]:
+    """Highest score first; on a tie the claim with more figures, then the earlier one."""
+    return sorted(claims, key=lambda c: (-c.score, -len(c.quantities), c.id))
+
+
+def article_context(alert: ArticleAlert) -> dict[str, Any]:
+    """The variables the article templates see: the best claim's own (so a rule template written for one claim
+    keeps working), `claims` (all of them, best first), `headline`, `follow_up` and `dashboard_link`."""
+    best = alert.claims[0]
+    return {
+        **claim_context(best),
+        "claims": [claim_context(c) for c in alert.claims],
+        "headline": headline(best, more=len(alert.claims) - 1, follow_up=alert.follow_up),
+        "follow_up": alert.follow_up,
+        "dashboard_link": alert.dashboard_link,
+    }
+
+
+def render_article_alert(rule: AlertRule, alert: ArticleAlert, dedup_key: str, fmt: Format) -> tuple[str, str]:
     """(title, body) of an immediate alert; the title is always plain text.
 
     A rule's own template that fails at render (an unknown variable) must not stop the queue: the default
     template is used instead, with the reason appended, and a warning is logged."""
-    ctx = {**claim_context(claim), "rule": rule.name, "dedup_key": dedup_key}
+    ctx = {**article_context(alert), "rule": rule.name, "dedup_key": dedup_key}
     try:
-        title = _template(rule, "title", "claim_title.j2", "text").render(ctx).strip()
-        body = _template(rule, "body", f"claim.{fmt}.j2", fmt).render(ctx).strip()
+        title = _template(rule, "title", "article_title.j2", "text").render(ctx).strip()
+        body = _template(rule, "body", f"article.{fmt}.j2", fmt).render(ctx).strip()
     except jinja2.TemplateError as exc:
         if rule.template is None:
             raise
         log.warning("rule %s: its template failed (%s); the default template was used", rule.name, exc)
         plain = rule.model_copy(update={"template": None})
-        title, body = render_alert(plain, claim, dedup_key, "text")
+        title, body = render_article_alert(plain, alert, dedup_key, "text")
         body += f"\n(rule template failed: {exc}; fix `template:` of rule {rule.name!r})"
     return title[:TITLE_MAX], body
+
+
+def render_alert(rule: AlertRule, claim: ClaimFacts, dedup_key: str, fmt: Format) -> tuple[str, str]:
+    """(title, body) of an alert about one claim."""
+    return render_article_alert(rule, ArticleAlert([claim]), dedup_key, fmt)
 
 
 def render_digest(

@@ -26,6 +26,7 @@ class ClaimFacts:
     source: str
     article_url: str
     article_title: str | None
+    article_id: int | None = None  # for the dashboard link; None for a claim not stored
 
 
 def rule_named(alerts: AlertSettings, name: str) -> AlertRule | None:

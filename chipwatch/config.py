@@ -299,6 +299,15 @@ class AlertSettings(_Strict):
     connect_timeout: timedelta | None = None  # apprise `cto=`; unset: apprise's own (4 s HTTP, 15 s email)
     # Where source health alerts go (target names or apprise URLs): the top-level `health_alerts` key.
     health: list[str] = Field(default_factory=list, repr=False)
+    # Base URL of the dashboard as readers reach it: each alert links the article's page there. null: no link.
+    dashboard_url: str | None = "http://127.0.0.1:8000"
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https:// (got {value!r}), or be null for no dashboard link")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -446,7 +455,9 @@ class HttpSettings(_Strict):
     page_retry: timedelta = timedelta(minutes=10)
     page_give_up_after: timedelta = timedelta(days=7)
 
-    @field_validator("max_backoff", "page_retry", "page_give_up_after", mode="before")
+    poll_history: timedelta = timedelta(days=30)  # how long each source's poll records (source_polls) are kept
+
+    @field_validator("max_backoff", "page_retry", "page_give_up_after", "poll_history", mode="before")
     @classmethod
     def _backoff(cls, value: Any) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(value)
@@ -511,6 +522,13 @@ class Settings(_Strict):
             )
         return value.strip().rstrip("/")
 
+    timezone: str = "UTC"  # the readers' time zone: dashboard pages and CLI output show times in it
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
         _check_unique("sources", [item.name for item in self.sources])
@@ -558,8 +576,32 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = N
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(_describe_origin(exc, _env_keys(env), path)) from None
     return _resolve_paths(settings, base)
+
+
+def _env_keys(env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Config key path -> the CHIPWATCH_* variable that set it (as _apply_env reads them)."""
+    return {
+        tuple(key[len("CHIPWATCH_") :].lower().split("__")): key
+        for key in env
+        if key.startswith("CHIPWATCH_") and key not in _NOT_CONFIG
+    }
+
+
+def _describe_origin(exc: ValidationError, env_keys: dict[tuple[str, ...], str], file: str | Path | None) -> str:
+    """The error, and where the bad key came from: a CHIPWATCH_* variable (which wins over the file) or the file."""
+    err = exc.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    variable = next((var for path, var in env_keys.items() if loc[: len(path)] == path), None)
+    if variable is not None:
+        if err["type"] == "extra_forbidden":
+            return (
+                f"environment variable {variable} sets config key {'.'.join(loc)!r}, which is not known; "
+                "unset it or check its spelling against the README"
+            )
+        return f"{_describe(exc)} (set by environment variable {variable}, which overrides the file)"
+    return _describe(exc) + (f" (in {file})" if file is not None else "")
 
 
 def settings_from_dict(data: dict[str, Any], base: Path | None = None) -> Settings:

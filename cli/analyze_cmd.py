@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from chipwatch.analysis.model import DocumentAnalysis
+from chipwatch.cli.progress import Progress
 from chipwatch.cli.terminal import json_line, printable
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -18,15 +20,21 @@ def analyze_inputs(inputs: Sequence[str], *, as_json: bool, config: str | None =
     from chipwatch.analysis.document import analyse_bytes
 
     failed = False
-    for item in inputs:
-        try:
-            data, ctype = _read(item, config)
-            doc = analyse_bytes(data, content_type=ctype, url=item if "://" in item else None)
-        except (OSError, ValueError) as exc:
-            failed = True
-            _emit_error(item, exc, as_json)
-            continue
-        _emit(item, doc.analysis, as_json)
+    # Progress (stderr) only over several inputs: one file's analysis is its own answer.
+    with Progress(len(inputs), "analysing") if len(inputs) > 1 else nullcontext() as progress:
+        for item in inputs:
+            try:
+                data, ctype = _read(item, config)
+                doc = analyse_bytes(data, content_type=ctype, url=item if "://" in item else None)
+            except (OSError, ValueError) as exc:
+                failed = True
+                _emit_error(item, exc, as_json)
+                note = f"{item}: failed"
+            else:
+                _emit(item, doc.analysis, as_json)
+                note = f"{item}: {len(doc.analysis.claims)} claims"
+            if progress is not None:
+                progress.advance(note)
     return 1 if failed else 0
 
 

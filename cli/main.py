@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from chipwatch import __version__
 
@@ -16,52 +17,72 @@ EXIT_UNAVAILABLE = 3  # the run cannot proceed: database unreachable
 ALERT_STATE_NAMES = ("pending", "sending", "sent", "failed", "unknown", "dead", "cancelled")
 
 
+CONFIG_HELP = "the YAML config file (CHIPWATCH_* environment variables override its keys)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chipwatch", description="Monitor claims about AI chips in zh/ja/en news.")
     p.add_argument("--version", action="version", version=f"chipwatch {__version__}")
+    # -v on every verb: `chipwatch run -v` as people type it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,  # so `alerts -v test` and `alerts test -v` both count (no sub-parser default)
+        help="log more: -v for INFO (libraries included), -vv for DEBUG; default: warnings and errors only",
+    )
     sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    demo = sub.add_parser("demo", help="one full cycle on bundled samples, offline")
+    def verb(name: str, help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
+        return parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    demo = verb("demo", "one full cycle on bundled samples, offline")
     demo.add_argument("--data-dir", help="where the demo keeps its SQLite file (default: user data dir)")
     demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
     demo.add_argument("--no-prefect", action="store_true", help="run the cycle without the Prefect flow")
 
-    run = sub.add_parser("run", help="poll, extract, analyse, store and alert")
-    run.add_argument("--config", required=True)
-    run.add_argument("--once", action="store_true", help="one cycle, then exit")
+    run = verb("run", "poll, extract, analyse, store and alert")
+    run.add_argument("--config", required=True, help=CONFIG_HELP)
+    run.add_argument("--once", action="store_true", help="one cycle (every enabled source), then exit")
     run.add_argument("--prefect", action="store_true", help="run each cycle as the Prefect `poll` flow")
 
-    an = sub.add_parser("analyze", help="analyse files or URLs without storing anything")
-    an.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    an = verb("analyze", "analyse files or URLs without storing anything")
+    an.add_argument("inputs", nargs="+", metavar="FILE_OR_URL", help="documents to analyse (.html/.htm or text)")
     an.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
     an.add_argument("--config", help="config for HTTP settings when analysing URLs")
 
-    ex = sub.add_parser("export", help="everything stored, one JSON object per line")
-    ex.add_argument("kind", choices=["claims", "articles", "alerts"])
-    ex.add_argument("--config", required=True)
-    ex.add_argument("--format", choices=["jsonl"], default="jsonl")
+    ex = verb("export", "everything stored, one record per line")
+    ex.add_argument("kind", choices=["claims", "articles", "alerts"], help="what to export")
+    ex.add_argument("--config", required=True, help=CONFIG_HELP)
+    ex.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default="jsonl",
+        help="jsonl: one JSON object per line (default); csv: a header row, lists joined with '; '",
+    )
 
-    src = sub.add_parser("sources", help="configured sources and their state")
-    src_sub = src.add_subparsers(dest="action", required=True)
-    sl = src_sub.add_parser("list")
-    sl.add_argument("--config", required=True)
-    sl.add_argument("--json", action="store_true")
+    src = verb("sources", "configured sources and their state")
+    src_sub = src.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sl = verb("list", "one line (or JSON object) per source, with its recent polls", src_sub)
+    sl.add_argument("--config", required=True, help=CONFIG_HELP)
+    sl.add_argument("--json", action="store_true", help="one JSON object per source (JSON Lines)")
 
-    al = sub.add_parser("alerts", help="alert targets")
-    al_sub = al.add_subparsers(dest="action", required=True)
-    at = al_sub.add_parser("test", help="send a test message to every target")
-    at.add_argument("--config", required=True)
-    alst = al_sub.add_parser("list", help="outbox rows, newest first")
-    alst.add_argument("--config", required=True)
-    alst.add_argument("--state", choices=ALERT_STATE_NAMES)
-    alst.add_argument("--json", action="store_true")
-    ar = al_sub.add_parser("retry", help="re-queue failed or dead alerts")
-    ar.add_argument("ids", nargs="*", type=int, metavar="ID")
+    al = verb("alerts", "alert targets and the outbox")
+    al_sub = al.add_subparsers(dest="action", required=True, metavar="ACTION")
+    at = verb("test", "send a test message to every target", al_sub)
+    at.add_argument("--config", required=True, help=CONFIG_HELP)
+    alst = verb("list", "outbox rows, newest first", al_sub)
+    alst.add_argument("--config", required=True, help=CONFIG_HELP)
+    alst.add_argument("--state", choices=ALERT_STATE_NAMES, help="only rows in this state")
+    alst.add_argument("--json", action="store_true", help="one JSON object per row (JSON Lines)")
+    ar = verb("retry", "re-queue failed or dead alerts", al_sub)
+    ar.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox row ids to re-queue")
     ar.add_argument("--dead", action="store_true", help="re-queue every dead alert")
-    ar.add_argument("--config", required=True)
+    ar.add_argument("--config", required=True, help=CONFIG_HELP)
 
-    st = sub.add_parser("stack", help="a local Prefect server, work pool, deployments and workers on loopback")
-    st.add_argument("action", choices=["up", "down", "status"])
+    st = verb("stack", "a local Prefect server, work pool, deployments and workers on loopback")
+    st.add_argument("action", choices=["up", "down", "status"], help="start, stop or report on the stack")
     st.add_argument("--config", help="config file the deployments use (default: $CHIPWATCH_CONFIG)")
     st.add_argument("--workers", type=int, default=2, help="number of Prefect workers (default 2)")
     st.add_argument("--home", help="where the stack keeps its state and logs")
@@ -79,10 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Prefect server's own database (created if missing)",
     )
 
-    sv = sub.add_parser("serve", help="dashboard, JSON API and Atom feed")
-    sv.add_argument("--config", required=True)
+    sv = verb("serve", "dashboard, JSON API and Atom feed")
+    sv.add_argument("--config", required=True, help=CONFIG_HELP)
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (not loopback: needs a token)")
-    sv.add_argument("--port", type=_port, default=8000)
+    sv.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     return p
 
 
@@ -111,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `chipwatch export ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:
@@ -123,6 +149,10 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from chipwatch.cli.logs import configure_logging
+
+    verbosity = getattr(args, "verbose", 0)
+    configure_logging(verbosity)
     if args.verb == "analyze":
         from chipwatch.cli.analyze_cmd import analyze_inputs
 
@@ -134,7 +164,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "run":
         from chipwatch.cli.run_cmd import run
 
-        return run(args.config, once=args.once, use_prefect=args.prefect)
+        return run(args.config, once=args.once, use_prefect=args.prefect, verbosity=verbosity)
     if args.verb == "stack":
         from chipwatch.cli.stack_cmd import run_stack
 
@@ -167,21 +197,20 @@ def _dispatch(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             return alerts_cmd.alerts_retry(settings, args.ids, args.dead)
         return alerts_cmd.alerts_test(settings)
-    from chipwatch.cli.terminal import json_line, printable
 
     db = open_database(settings.database)
     try:
         if args.verb == "export":
-            from chipwatch.storage.export import export_rows
+            from chipwatch.cli.export_cmd import write_export
 
             with db.session() as session:
-                for row in export_rows(session, args.kind):
-                    sys.stdout.write(json_line(row) + "\n")
+                write_export(session, args.kind, args.format, sys.stdout)
             return 0
         if args.verb == "sources":
+            from chipwatch.cli.sources_cmd import print_sources
             from chipwatch.pipeline.cycle import prepare_sources
             from chipwatch.pipeline.websub import push_note
-            from chipwatch.storage.sources import fetch_counts_text, source_summaries
+            from chipwatch.storage.sources import source_summaries
 
             prepare_sources(db, settings, only_due=False)  # show configured sources never polled too
             with db.session() as session:
@@ -189,16 +218,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             note = push_note(settings)
             if note:
                 print(note, file=sys.stderr if args.json else sys.stdout)
-            for row in rows:
-                if args.json:
-                    print(json_line(row))
-                else:
-                    err = f"  {row['last_error']}" if row["last_error"] else ""
-                    if row.get("failing_since"):
-                        err = f"  FAILING since {row['failing_since']}: {row['health']}{err}"
-                    line = f"{row['name']:<24} {row['kind']:<9} {row['status']:<8} {row['articles']:>6} articles"
-                    line += f" ({fetch_counts_text(row)}){err}"
-                    print(printable(line))
+            print_sources(rows, args.json)
             return 0
     finally:
         db.dispose()

@@ -54,6 +54,17 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def database_label(url: str) -> str:
+    """What the banner says it serves: the SQLite file's path as the filesystem spells it (the URL's
+    `sqlite:////abs` reads like a relative path to most people), else the URL with its secrets masked."""
+    from chipwatch.redact import mask_url
+
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1].split("?", 1)[0]
+        return "SQLite in memory" if path == ":memory:" else f"SQLite file {path}"
+    return mask_url(url)
+
+
 def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Open the database (migrating it), build the app, serve until interrupted."""
     import uvicorn
@@ -61,7 +72,6 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     from chipwatch.dashboard import create_app
     from chipwatch.dashboard.host_guard import loopback_names
     from chipwatch.hosts import is_loopback
-    from chipwatch.redact import mask_url
     from chipwatch.storage.db import open_database
 
     settings = load_settings(config)
@@ -72,10 +82,17 @@ def serve(config: str, host: str = "127.0.0.1", port: int = 8000) -> int:
     push = push_receiver(db, settings)
     try:
         names = loopback_names(host, port) if is_loopback(host) else None
-        app = create_app(db, token=token, page_size=settings.dashboard.page_size, allowed_hosts=names, push=push)
+        app = create_app(
+            db,
+            token=token,
+            page_size=settings.dashboard.page_size,
+            allowed_hosts=names,
+            timezone=settings.timezone,
+            push=push,
+        )
         shown = f"[{host}]" if ":" in host else host
         print(
-            f"chipwatch: serving {mask_url(settings.database)} on http://{shown}:{port}/"
+            f"chipwatch: serving {database_label(settings.database)} on http://{shown}:{port}/"
             + (" (token required)" if token else ""),
             file=sys.stderr,
         )

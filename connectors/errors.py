@@ -4,7 +4,14 @@ from __future__ import annotations
 
 
 class FetchError(Exception):
-    """A source or document could not be fetched or parsed; str() is a one-line reason."""
+    """A source or document could not be fetched or parsed; str() is a one-line reason. `status`: the HTTP status
+    of the answer that failed, when there was one (for the source's poll history)."""
+
+    status: int | None = None
+
+    def with_status(self, status: int) -> FetchError:
+        self.status = status
+        return self
 
 
 class RetryLater(FetchError):

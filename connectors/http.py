@@ -186,9 +186,11 @@ class HttpClient:
         if resp.status_code in (429, 503):
             delay = parse_retry_after(resp.headers.get("retry-after"))
             hint = f", Retry-After {int(delay)}s" if delay is not None else ""
-            raise RetryLater(f"HTTP {resp.status_code} from {_short(url)}{hint}", retry_after=delay)
+            raise RetryLater(f"HTTP {resp.status_code} from {_short(url)}{hint}", retry_after=delay).with_status(
+                resp.status_code
+            )
         if resp.status_code >= 400:
-            raise FetchError(f"HTTP {resp.status_code} from {_short(url)}")
+            raise FetchError(f"HTTP {resp.status_code} from {_short(url)}").with_status(resp.status_code)
         declared = resp.headers.get("content-length")
         encoding = resp.headers.get("content-encoding", "identity").strip().lower()
         if declared and declared.isdigit() and int(declared) > limit and encoding == "identity":

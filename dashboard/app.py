@@ -27,13 +27,15 @@ def create_app(
     picker_ttl: float = 60.0,
     allowed_hosts: Collection[str] | None = None,
     push: object | None = None,
+    timezone: str = "UTC",
 ) -> FastAPI:
     """Build the app. `token`: when set, every page and API call must present it (see security.py), and each
     feed also opens with its own read-only key (feed_keys.py). `allowed_hosts`: when set, the only Host
     header values answered (`chipwatch serve` on loopback passes its own names: host_guard.py).
     `picker_ttl`: seconds the filter form's entity/topic/source choices are cached. `push`: the WebSub
-    receiver that answers /websub/ (dashboard/websub.py); None: push is off."""
-    from chipwatch.dashboard import api, cluster_api, cluster_pages, feeds, pages, websub
+    receiver that answers /websub/ (dashboard/websub.py); None: push is off. `timezone`: the readers'
+    (absolute times on the pages are shown in it)."""
+    from chipwatch.dashboard import api, cluster_api, cluster_pages, feeds, overview, pages, source_page, websub
 
     # Swagger UI and ReDoc load their scripts from a CDN: off, as nothing may come from the internet.
     app = FastAPI(
@@ -45,6 +47,7 @@ def create_app(
     )
     app.state.db = db
     app.state.page_size = page_size
+    app.state.timezone = timezone
     app.state.csrf = CsrfGuard()
     app.state.pickers = PickerCache(ttl=picker_ttl)
     app.state.feed_keys = None
@@ -61,6 +64,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(source_page.router)
+    app.include_router(overview.router)
     app.include_router(pages.router)
     app.include_router(websub.router)
     app.include_router(cluster_api.router)

@@ -1,8 +1,4 @@
-"""Claims as CSV, safe to open in a spreadsheet.
-
-A cell starting with = + - @ (or tab / carriage return) is read as a formula by Excel, LibreOffice
-and Google Sheets; article text is hostile, so such cells get a leading apostrophe (OWASP advice).
-"""
+"""Claims as CSV, safe to open in a spreadsheet (cells neutralised by chipwatch.spreadsheet)."""
 
 from __future__ import annotations
 
@@ -12,6 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from chipwatch.dashboard.serialize import iso
+from chipwatch.spreadsheet import neutralise
 from chipwatch.storage.claim_context import ClaimInContext
 
 COLUMNS = (
@@ -32,13 +29,6 @@ COLUMNS = (
     "article_url",
     "withdrawn_at",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    """The cell text, with a leading apostrophe when a spreadsheet would take it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _cells(row: ClaimInContext) -> list[object]:

@@ -19,6 +19,7 @@ from chipwatch.dashboard.highlight import segments
 from chipwatch.dashboard.links import safe_href, same_site_path
 from chipwatch.dashboard.params import FilterError, claim_params, decode_cursor, encode_cursor, parse_claim_query
 from chipwatch.dashboard.serialize import sources_with_track_records
+from chipwatch.dashboard.timefilters import ago
 from chipwatch.redact import mask_url
 from chipwatch.storage.queries import (
     LISTED_ALERT_STATES,
@@ -45,10 +46,6 @@ _env.filters["safe_href"] = safe_href
 _env.filters["mask_url"] = mask_url
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
 def _number(value: object) -> str:
     """600000000000 -> 600,000,000,000; 0.0222 stays; non-numbers pass through."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -58,13 +55,17 @@ def _number(value: object) -> str:
     return f"{value:,.4g}" if abs(value) >= 1000 else f"{value:g}"
 
 
-_env.filters["when"] = _when
+_env.filters["when"] = ago  # relative, absolute on hover, in the configured time zone
+_env.filters["ago"] = ago
 _env.filters["number"] = _number
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _env.get_template(name).render(request=request, csrf=request.app.state.csrf.token, **context)
     return HTMLResponse(html, status_code=status)
+
+
+render_page = _render  # for the pages defined in modules of their own (overview, source)
 
 
 def _link(path: str, params: dict[str, str]) -> str:
@@ -78,7 +79,7 @@ def _feed_link(request: Request, path: str, params: dict[str, str]) -> str:
     return _link(path, {**params, KEY_PARAM: key} if key else params)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/claims", response_class=HTMLResponse)
 def claims_page(
     request: Request, raw: dict[str, str] = Depends(claim_params), session: Session = Depends(get_session)
 ) -> HTMLResponse:
@@ -96,7 +97,7 @@ def claims_page(
         error=None,
         csv_link=_feed_link(request, "/export/claims.csv", {k: v for k, v in filters.items() if k != "limit"}),
         atom_link=_feed_link(request, "/feeds/claims.atom", {k: v for k, v in filters.items() if k != "limit"}),
-        first_link=_link("/", filters) if "cursor" in raw else None,
+        first_link=_link("/claims", filters) if "cursor" in raw else None,
     )
     try:
         query = parse_claim_query(raw, default_limit=request.app.state.page_size)
@@ -106,9 +107,9 @@ def claims_page(
     page = list_claims(session, query.filter, limit=query.limit, before_id=query.before_id, after_id=query.after_id)
     context["rows"] = page.rows
     if page.next_before is not None:
-        context["next_link"] = _link("/", {**filters, "cursor": encode_cursor(page.next_before) or ""})
+        context["next_link"] = _link("/claims", {**filters, "cursor": encode_cursor(page.next_before) or ""})
     if page.prev_after is not None:
-        context["prev_link"] = _link("/", {**filters, "cursor": encode_cursor(page.prev_after, newer=True) or ""})
+        context["prev_link"] = _link("/claims", {**filters, "cursor": encode_cursor(page.prev_after, newer=True) or ""})
     else:
         context["first_link"] = None  # already the newest page
     return _render(request, "claims.html", **context)

@@ -84,7 +84,9 @@ def process(
             settings.processing.workers,
             drain,
         )
-        queued = queue_alerts(db, settings) if outcome.new_claim_ids else 0
+        # Withdrawn and restored claims put claims back before the rules (storage/alert_claims.py) as new ones do.
+        changed = outcome.new_claim_ids or outcome.withdrawn_claim_ids or outcome.restored_claim_ids
+        queued = queue_alerts(db, settings) if changed else 0
         if deliver_inline and queued:
             deliver_alerts(db, settings)
     if outcome.notable_claim_ids or queued:

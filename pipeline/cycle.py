@@ -116,7 +116,18 @@ def page_retry_policy(settings: Settings) -> PageRetryPolicy:
 
 def poll_one(db: Database, settings: Settings, source: SourceConfig, client: HttpClient) -> PollOutcome:
     """Poll one source with the configured backoff (the `poll` flow's per-source task)."""
-    return poll_source(db, client, source, max_backoff=settings.http.max_backoff, pages=page_retry_policy(settings))
+    return poll_source(
+        db,
+        client,
+        source,
+        max_backoff=settings.http.max_backoff,
+        pages=page_retry_policy(settings),
+        keep_history=settings.http.poll_history,
+    )
+
+
+def _unheard(_outcome: PollOutcome) -> None:
+    pass
 
 
 def run_cycle(
@@ -126,19 +137,25 @@ def run_cycle(
     only_due: bool = False,
     progress: Progress = _quiet,
     pool: AnalysisPool | None = None,
+    on_sources: Callable[[int], None] = lambda _count: None,
+    on_polled: Callable[[PollOutcome], None] = _unheard,
 ) -> CycleReport:
-    """Poll the sources (all, or only those due), then `finish_cycle`. With `pool`, extraction and
-    analysis run on its worker processes; without, in this process."""
+    """Poll the sources (all, or those due), then `finish_cycle`. `on_sources` hears how many sources will be
+    polled, `on_polled` of each as it finishes (a progress display). With `pool`,
+    extraction and analysis run on its worker processes; without, in this process."""
     with http_client(settings) as client:
         sources = prepare_sources(db, settings, only_due=only_due)
+        on_sources(len(sources))
         polls = poll_sources(
             db,
             client,
             sources,
             workers=settings.http.workers,
             max_backoff=settings.http.max_backoff,
+            keep_history=settings.http.poll_history,
             progress=progress,
             pages=page_retry_policy(settings),
+            on_polled=on_polled,
         )
         if settings.public_url:
             maintain_subscriptions(db, settings, client)

@@ -14,6 +14,7 @@ source row in one query and records all unchanged sources (a 304, nothing due) i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from chipwatch.storage.articles import NewArticle, add_articles, changed_since_f
 from chipwatch.storage.db import Database
 from chipwatch.storage.models import Source
 from chipwatch.storage.page_fetch import PageRetryPolicy, PendingPage, due_pages, next_try, record_page_failure
+from chipwatch.storage.source_polls import PollRecord, record_source_polls
 from chipwatch.storage.sources import in_backoff, record_poll
 from chipwatch.storage.types import utcnow
 
@@ -60,6 +62,8 @@ class PollOutcome:
     pages_pending: int = 0  # new entries stored from the listing's text; their page is retried later
     pages_fetched: int = 0  # pending pages that came this time (their articles are in refreshed_article_ids)
     pages_given_up: int = 0  # pending pages that ran out of attempts or age this time
+    http_status: int | None = None  # of the source's own URL; None: no HTTP answer (a directory, no connection)
+    seconds: float = 0.0  # how long the poll took (the source's poll history)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class PollSettings:
 
     max_backoff: timedelta = timedelta(days=1)
     pages: PageRetryPolicy = field(default_factory=PageRetryPolicy)
+    keep_history: timedelta = timedelta(days=30)  # how long each source's poll records are kept
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ def poll_source(
     force: bool = False,
     max_backoff: timedelta = timedelta(days=1),
     pages: PageRetryPolicy | None = None,
+    keep_history: timedelta = timedelta(days=30),
     pushed: FetchResult | None = None,
 ) -> PollOutcome:
     """One poll of one source. Failures are recorded on the source row and returned, never raised,
@@ -118,10 +124,10 @@ def poll_source(
     `pushed`: the entries a WebSub hub delivered (pipeline.websub), stored exactly as a poll's would be,
     deduplicated against polled ones; the source's polling state and schedule are left alone."""
     now = now or utcnow()
-    settings = PollSettings(max_backoff=max_backoff, pages=pages or PageRetryPolicy())
+    settings = PollSettings(max_backoff=max_backoff, pages=pages or PageRetryPolicy(), keep_history=keep_history)
     with db.session() as session:
         context = _contexts(session, [source.name], now, force)[source.name]
-    outcome, writes = _poll(db, client, source, context, now, settings, pushed)
+    outcome, writes = _timed_poll(db, client, source, context, now, settings, pushed)
     if writes is not None:
         with db.session() as session, session.begin():
             _write(session, source, outcome, writes, now, settings)
@@ -137,29 +143,34 @@ def poll_sources(
     max_backoff: timedelta = timedelta(days=1),
     progress: Callable[[str], None] = lambda _msg: None,
     pages: PageRetryPolicy | None = None,
+    keep_history: timedelta = timedelta(days=30),
+    on_polled: Callable[[PollOutcome], None] = lambda _outcome: None,
 ) -> list[PollOutcome]:
-    """Poll several sources, `workers` at a time; outcomes in the order of `sources`.
+    """Poll several sources, `workers` at a time; outcomes in the order of `sources`. `on_polled` hears of each
+    source as it finishes (from the worker threads: it must be thread-safe), for a progress display.
 
     The source rows and their due pages are read in one query each; a source that stored something
     commits its own transaction; the unchanged ones (the usual case) are recorded together at the end.
     """
     now = utcnow()
-    settings = PollSettings(max_backoff=max_backoff, pages=pages or PageRetryPolicy())
+    settings = PollSettings(max_backoff=max_backoff, pages=pages or PageRetryPolicy(), keep_history=keep_history)
     with db.session() as session:
         contexts = _contexts(session, [s.name for s in sources], now, False)
 
     def one(source: SourceConfig) -> tuple[PollOutcome, _Writes | None]:
         progress(f"polling {source.name} ({source.kind})")
         try:
-            outcome, writes = _poll(db, client, source, contexts[source.name], now, settings)
+            outcome, writes = _timed_poll(db, client, source, contexts[source.name], now, settings)
             if writes is not None and not writes.only_poll_record():
                 with db.session() as session, session.begin():
                     _write(session, source, outcome, writes, now, settings)
                 writes = None
-            return outcome, writes
         except Exception as exc:  # a bug or a database hiccup in one source must not stop the others
             log.exception("source %s: unexpected failure", source.name)
-            return PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}"), None
+            outcome = PollOutcome(source=source.name, error=f"internal error: {exc.__class__.__name__}: {exc}")
+            writes = None
+        on_polled(outcome)
+        return outcome, writes
 
     if workers <= 1 or len(sources) <= 1:
         results = [one(s) for s in sources]
@@ -190,6 +201,22 @@ def _contexts(session: Session, names: list[str], now: datetime, force: bool) ->
     }
 
 
+def _timed_poll(
+    db: Database,
+    client: HttpClient,
+    source: SourceConfig,
+    ctx: _Context,
+    now: datetime,
+    settings: PollSettings,
+    pushed: FetchResult | None = None,
+) -> tuple[PollOutcome, _Writes | None]:
+    """`_poll`, with how long it took on the outcome (for the source's poll history)."""
+    clock = time.monotonic()
+    outcome, writes = _poll(db, client, source, ctx, now, settings, pushed)
+    outcome.seconds = time.monotonic() - clock
+    return outcome, writes
+
+
 def _poll(
     db: Database,
     client: HttpClient,
@@ -215,6 +242,7 @@ def _poll(
         result = connector_for(source.kind).fetch(source, ctx.state, client)
     except (FetchError, NotImplementedError) as exc:
         outcome.error = str(exc)
+        outcome.http_status = exc.status if isinstance(exc, FetchError) else None
         retry_after = exc.retry_after if isinstance(exc, RetryLater) else None
         if isinstance(exc, RetryLater) and retry_after is None:
             retry_after = 0.0  # asked to slow down without saying how long: back off anyway
@@ -224,6 +252,8 @@ def _poll(
         return outcome, writes
 
     outcome.listed, outcome.not_modified = len(result.entries), result.not_modified
+    if source.kind != "directory":
+        outcome.http_status = 304 if result.not_modified else 200
     writes = _Writes(state=result.state, partial=True, listed=None if result.not_modified else len(result.entries))
     if result.entries:
         _new_entries(db, client, source, ctx.source_id, result.entries, outcome, writes, now, settings.pages)
@@ -331,6 +361,7 @@ def _write(
     if writes.record_source:
         row = session.scalars(select(Source).where(Source.name == source.name)).one()
         _record(session, row, source, writes, now, settings)
+        record_source_polls(session, [_history(row.id, outcome, now)], now - settings.keep_history)
 
 
 def _write_unchanged(
@@ -344,6 +375,21 @@ def _write_unchanged(
             rows = {r.name: r for r in session.scalars(select(Source).where(Source.name.in_(names)))}
             for source, _outcome, writes in chunk:
                 _record(session, rows[source.name], source, writes, now, settings)
+            history = [_history(rows[source.name].id, outcome, now) for source, outcome, _ in chunk]
+            record_source_polls(session, history, now - settings.keep_history)
+
+
+def _history(source_id: int, outcome: PollOutcome, now: datetime) -> PollRecord:
+    """The poll as a row of the source's poll history."""
+    return PollRecord(
+        source_id=source_id,
+        started_at=now,
+        seconds=outcome.seconds,
+        http_status=outcome.http_status,
+        listed=outcome.listed,
+        new_articles=len(outcome.new_article_ids),
+        error=outcome.error,
+    )
 
 
 def _record(

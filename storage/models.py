@@ -1,4 +1,5 @@
-"""Tables: sources, articles, claims, alerts, alert_digest_items. Every row has a stable natural key (see README).
+"""Tables: sources, source_polls, articles, claims, alerts, alert_claims, alert_digest_items. Every row has a
+stable natural key (see README).
 
 Ids of the tables that grow with the news, and the columns that point at them, are `RowId`: 64-bit on both
 databases (migration 0008). Sources stay `Integer`: one row per configured source.
@@ -38,6 +39,23 @@ class Source(Base):
     entries_listed: Mapped[int | None] = mapped_column(Integer)
     # Connector state between polls (ETag, Last-Modified, files already taken, ...).
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SourcePoll(Base):
+    """One poll of a source that contacted it (a source in backoff is not polled): when, how long, what came of
+    it. Kept for `http.poll_history` (migration 0010); storage/source_polls.py writes and reads them."""
+
+    __tablename__ = "source_polls"
+    __table_args__ = (Index("ix_source_polls_source_started", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    http_status: Mapped[int | None] = mapped_column(Integer)  # None: no HTTP answer (a directory, a refused connection)
+    listed: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Article(Base):
@@ -218,6 +236,19 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertClaim(Base):
+    """The per-claim dedup record under a grouped outbox row: (rule, claim, target) is alerted once. An outbox
+    row lists the claims of one article; each claim it lists has one of these, keyed to the row's dedup key
+    (migration 0010). See storage/alert_claims.py."""
+
+    __tablename__ = "alert_claims"
+
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(RowId, ForeignKey("claims.id"), primary_key=True)
+    target_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_key: Mapped[str] = mapped_column(String(64), index=True)  # the outbox row's dedup_key
 
 
 class DigestItem(Base):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from chipwatch.storage import alert_claims
 from chipwatch.storage.models import Alert, Claim, DigestItem
 from chipwatch.storage.types import UTCDateTime, utcnow
 from chipwatch.storage.upsert import insert_ignore
@@ -87,15 +88,13 @@ def claim_due(
 
 
 def _cancel_withdrawn(session: Session, picked: list[int], now: datetime) -> list[int]:
-    """Of picked rows, cancel those whose claim was withdrawn since they were queued (a requeued dead
-    row, a crashed sender's row, a withdrawal racing this delivery); return the rest."""
-    gone = list(
-        session.scalars(
-            select(Alert.id)
-            .join(Claim, Claim.id == Alert.claim_id)
-            .where(Alert.id.in_(picked), Claim.withdrawn_at.is_not(None))
-        )
-    )
+    """Of picked rows, cancel those listing a claim withdrawn since they were queued (a requeued dead row, a
+    crashed sender's row, a withdrawal racing this delivery); return the rest. The cancelled rows' other claims
+    go back before the rules (alert_claims.release)."""
+    listed = alert_claims.claims_of(session, picked)
+    every = sorted({c for claims in listed.values() for c in claims})
+    withdrawn = set(session.scalars(select(Claim.id).where(Claim.id.in_(every), Claim.withdrawn_at.is_not(None))))
+    gone = [alert_id for alert_id, claims in listed.items() if claims & withdrawn]
     if not gone:
         return picked
     stmt = (
@@ -105,6 +104,7 @@ def _cancel_withdrawn(session: Session, picked: list[int], now: datetime) -> lis
         .returning(Alert.id)
     )
     cancelled = set(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    alert_claims.release(session, sorted(cancelled))
     return [i for i in picked if i not in cancelled]
 
 

@@ -189,21 +189,25 @@ class DailyCount:
     count: int
 
 
+def utc_day(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, as each database spells it (read it back with `as_date`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)  # SQLite stores UTC text: date() takes its first 10 characters
+
+
 def entity_daily_counts(session: Session, entity: str, since: datetime) -> list[DailyCount]:
     """Claims per UTC day and stance naming `entity` since `since`, oldest day first, withdrawn claims
     left out. Reads only claim_tags' (kind, value, created_at, stance) index, then subtracts the few
     withdrawn claims: found through the partial index on claims.withdrawn_at, their tags by primary key
     (a join or NOT IN here would read the entity's whole tag range a second time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        day: Any = cast(func.timezone("UTC", ClaimTag.created_at), Date)
-    else:
-        day = func.date(ClaimTag.created_at)  # SQLite stores UTC text: date() takes its first 10 characters
+    day = utc_day(session, ClaimTag.created_at)
     stmt = (
         select(day, ClaimTag.stance, func.count())
         .where(ClaimTag.kind == "entity", ClaimTag.value == entity, ClaimTag.created_at >= since)
         .group_by(day, ClaimTag.stance)
     )
-    counts = {(_as_date(d), stance): n for d, stance, n in session.execute(stmt)}
+    counts = {(as_date(d), stance): n for d, stance, n in session.execute(stmt)}
     for key, n in _withdrawn_tag_counts(session, "entity", entity, since).items():
         counts[key] = counts.get(key, 0) - n
     return [DailyCount(d, stance, n) for (d, stance), n in sorted(counts.items()) if n > 0]
@@ -292,7 +296,7 @@ def database_answers(session: Session) -> bool:
     return session.scalar(select(1)) == 1
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from chipwatch.storage.health import health_by_source
 from chipwatch.storage.models import Article, Source
 from chipwatch.storage.page_fetch import fetch_counts
+from chipwatch.storage.source_polls import recent_polls_by_source
 from chipwatch.storage.types import utcnow
 from chipwatch.storage.upsert import insert_ignore
 from chipwatch.storage.websub import push_by_source
@@ -130,20 +131,31 @@ def in_backoff(source: Source, now: datetime) -> bool:
     return source.status == "backoff" and source.next_check is not None and source.next_check > now
 
 
+NEVER_POLLED = "never polled"
+RECENT_POLLS = 10  # polls listed per source by `sources list --json` and /api/sources
+
+
+def shown_status(source: Source) -> str:
+    """The status people read: `never polled` for an enabled source not contacted yet (stored as `ok`)."""
+    return NEVER_POLLED if source.status == "ok" and source.last_checked is None else source.status
+
+
 def source_summaries(session: Session) -> list[dict[str, Any]]:
     """One dict per source in the `sources list --json` shape. `listed`: entries in its last listing;
     `stored`: its articles (the same as `articles`); `pages_pending` / `pages_failed`: articles stored from
-    the listing's text whose page is still to come / was given up; `health`, `failing_since`, `push`: issue 18."""
+    the listing's text whose page is still to come / was given up; `health`, `failing_since`, `push`: issue 18;
+    `polls`: its latest polls, newest first."""
     counts = dict(session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
     pages = fetch_counts(session)
     health, push = health_by_source(session), push_by_source(session)
+    polls = recent_polls_by_source(session, RECENT_POLLS)
     rows = session.scalars(select(Source).order_by(Source.name))
     return [
         {
             "name": s.name,
             "kind": s.kind,
             "url": s.url,
-            "status": s.status,
+            "status": shown_status(s),
             "last_error": s.last_error,
             "last_checked": s.last_checked.isoformat() if s.last_checked else None,
             "next_check": s.next_check.isoformat() if s.next_check else None,
@@ -154,6 +166,7 @@ def source_summaries(session: Session) -> list[dict[str, Any]]:
             "pages_failed": pages.get(s.id, {}).get("failed", 0),
             **health.get(s.id, {"health": "ok", "failing_since": None}),
             "push": push.get(s.id, "off"),
+            "polls": polls.get(s.id, []),
         }
         for s in rows
     ]
@@ -171,3 +184,19 @@ def fetch_counts_text(summary: dict[str, Any]) -> str:
 def source_by_name(session: Session, name: str) -> Source:
     """The row of a configured source (sync_sources creates it)."""
     return session.scalars(select(Source).where(Source.name == name)).one()
+
+
+def next_poll_due(session: Session) -> datetime | None:
+    """When the next enabled source is due: now when one was never polled (no `next_check` yet), None when there
+    is no enabled source."""
+    rows = session.execute(select(Source.next_check).where(Source.status != "disabled")).scalars().all()
+    if not rows:
+        return None
+    if any(r is None for r in rows):
+        return utcnow()
+    return min(r for r in rows if r is not None)
+
+
+def source_by_name_or_none(session: Session, name: str) -> Source | None:
+    """The row of a source, or None for a name no config ever had (a dashboard URL typed by hand)."""
+    return session.scalars(select(Source).where(Source.name == name)).one_or_none()

@@ -1,9 +1,10 @@
 """Withdrawn claims: an article changed at its source and no longer makes some of its stored claims.
 
 Claims are never deleted (alert rows point at them, and the history matters): a claim whose sentence is
-gone gets `withdrawn_at`, and alerts for it that have not gone out are cancelled, in the transaction that
-stores the new analysis. A sentence that comes back clears `withdrawn_at` and puts its cancelled alerts
-back in the queue; alerts already sent stay sent, so nothing goes out twice.
+gone gets `withdrawn_at`, and alerts listing it that have not gone out are cancelled, in the transaction that
+stores the new analysis (their other claims are evaluated again, see storage/alert_claims.py). A sentence that
+comes back clears `withdrawn_at` and goes back before the rules: alerted again only where its alert was
+cancelled; alerts already sent stay sent, so nothing goes out twice.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chipwatch.storage.alert_claims import alerts_listing, release, reopen
 from chipwatch.storage.claims import claim_fingerprint
 from chipwatch.storage.models import Alert, Claim
 from chipwatch.storage.outbox import CANCEL_REASON, CANCELLED
@@ -31,7 +33,7 @@ class Reconciled:
     withdrawn: list[int] = field(default_factory=list)  # claim ids withdrawn now
     restored: list[int] = field(default_factory=list)  # claim ids said again after a withdrawal
     alerts_cancelled: int = 0
-    alerts_restored: int = 0
+    alerts_restored: int = 0  # restored claims put back before the rules
 
 
 def reconcile_claims(
@@ -55,7 +57,7 @@ def reconcile_claims(
         out.alerts_cancelled = cancel_unsent_alerts(session, out.withdrawn)
     if out.restored:
         _set_withdrawn(session, out.restored, None)
-        out.alerts_restored = _requeue_cancelled(session, out.restored)
+        out.alerts_restored = _reopen_restored(session, out.restored)
     return out
 
 
@@ -69,24 +71,24 @@ def _set_withdrawn(session: Session, claim_ids: Sequence[int], when: datetime | 
 
 
 def cancel_unsent_alerts(session: Session, claim_ids: Sequence[int]) -> int:
-    """Cancel the claims' alerts that are waiting or being retried; returns how many."""
+    """Cancel the waiting or retried alerts whose message lists any of the claims; returns how many. Their other
+    claims, still standing, go back before the rules and come out in a fresh message without the withdrawn one."""
+    ids = alerts_listing(session, claim_ids, UNSENT)
+    if not ids:
+        return 0
     stmt = (
         update(Alert)
-        .where(Alert.claim_id.in_(list(claim_ids)), Alert.state.in_(UNSENT))
+        .where(Alert.id.in_(ids), Alert.state.in_(UNSENT))
         .values(state=CANCELLED, next_attempt_at=None, last_error=CANCEL_REASON)
         .returning(Alert.id)
         .execution_options(synchronize_session=False)
     )
-    return len(session.execute(stmt).all())
+    cancelled = list(session.execute(stmt).scalars())
+    release(session, cancelled)
+    return len(cancelled)
 
 
-def _requeue_cancelled(session: Session, claim_ids: Sequence[int]) -> int:
-    """A claim said again: its cancelled alerts (never delivered) are due again, with fresh attempts."""
-    stmt = (
-        update(Alert)
-        .where(Alert.claim_id.in_(list(claim_ids)), Alert.state == CANCELLED)
-        .values(state="pending", attempts=0, next_attempt_at=None, last_error=None, claimed_by=None, lease_until=None)
-        .returning(Alert.id)
-        .execution_options(synchronize_session=False)
-    )
-    return len(session.execute(stmt).all())
+def _reopen_restored(session: Session, claim_ids: Sequence[int]) -> int:
+    """A claim said again goes back before the rules: if its alert was cancelled (its record released), it goes
+    out now; where it was alerted already, its record keeps it from going out twice."""
+    return len(reopen(session, claim_ids))

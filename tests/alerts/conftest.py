@@ -37,9 +37,22 @@ def claim(text: str, **overrides: Any) -> dict[str, Any]:
 
 
 def store_claims(
-    db: Database, claims: list[dict[str, Any]], *, language: str = "en", source: str = "wire", slug: str = "a1"
+    db: Database,
+    claims: list[dict[str, Any]],
+    *,
+    language: str = "en",
+    source: str = "wire",
+    slug: str = "a1",
+    one_article: bool = False,
 ) -> list[int]:
-    """Store one article holding `claims`; returns the claim ids."""
+    """Store `claims`, each in an article of its own (one alert message each), or all in one article with
+    `one_article=True` (one message listing them); returns the claim ids."""
+    if not one_article and len(claims) > 1:
+        return [
+            i
+            for n, c in enumerate(claims)
+            for i in store_claims(db, [c], language=language, source=source, slug=f"{slug}-{n}", one_article=True)
+        ]
     with db.session() as session, session.begin():
         src = session.query(Source).filter_by(name=source).one_or_none()
         if src is None:
@@ -192,7 +205,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def store() -> Any:
-    """store(db, [claim(...), ...], language=..., source=..., slug=...) -> claim ids."""
+    """store(db, [claim(...), ...], language=..., source=..., slug=..., one_article=...) -> claim ids."""
     return store_claims
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +44,8 @@ def test_email_is_html_escaped_and_carries_the_gloss_and_alert_id(
     (message,) = smtp.messages
     (alert,) = rows(db)
     assert alert.body_format == "html"
-    assert message["Subject"] == "[chipwatch] NVIDIA: bearish claim (score 0.80)"
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == "NVIDIA market value US$600B · bearish · wire"  # the fact, not "a bearish claim"
     html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
     assert "英伟达市值单日蒸发6000亿美元 &lt;惨&gt;" in html and "<惨>" not in html
     assert "6000亿美元 = USD 600 billion" in html and alert.dedup_key in html

@@ -37,7 +37,7 @@ def test_english_values_and_gloss() -> None:
 
 def test_default_text_message_names_everything_a_reader_needs() -> None:
     title, body = render_alert(RULE, ZH, "KEY123", "text")
-    assert title == "[chipwatch] NVIDIA: bearish claim (score 0.91)"
+    assert title == "NVIDIA market value US$600B, -17% · bearish · wire"
     for part in (
         ZH.text,
         "In English: 6000亿美元 = USD 600 billion; 17% = 17%",
@@ -109,5 +109,5 @@ def test_only_http_links_are_clickable() -> None:
 def test_a_broken_rule_template_falls_back_to_the_default_and_says_why() -> None:
     rule = AlertRule(name="typo", notify=["json://127.0.0.1:9/x"], template={"body": "{{ no_such_thing }}"})
     title, body = render_alert(rule, ZH, "K", "text")
-    assert title.startswith("[chipwatch] NVIDIA") and ZH.text in body
+    assert title.startswith("NVIDIA market value") and ZH.text in body
     assert "rule template failed" in body and "no_such_thing" in body

@@ -169,7 +169,7 @@ def test_no_secret_of_any_target_shape_shows_anywhere(
         caplog.set_level(logging.DEBUG, logger=name or None)
 
     shown: list[str] = []
-    code, out = _cli(capsys, "alerts", "test", "--config", str(sending))
+    code, out = _cli(capsys, "alerts", "test", "-vv", "--config", str(sending))
     assert code == 1 and out.count(": delivered") >= 3 and "FAILED" in out  # json, form, ntfy... delivered
     shown.append(out)
 
@@ -180,7 +180,7 @@ def test_no_secret_of_any_target_shape_shows_anywhere(
         store_claims(db, [claim("AMD guidance cut by 10%")])
         queued = enqueue_alerts(db, settings.alerts)
         assert len(queued) == len(loop) + len(remote)
-        code, out = _cli(capsys, "run", "--once", "--config", str(sending))
+        code, out = _cli(capsys, "run", "--once", "-vv", "--config", str(sending))
         assert code == 0
         shown.append(out)
         for argv in (["alerts", "list"], ["alerts", "list", "--json"], ["export", "alerts"]):
@@ -207,7 +207,7 @@ def test_no_secret_of_any_target_shape_shows_anywhere(
     # The secrets were really used: the loopback receiver got the header, the payload field and the path token.
     arrived = repr(rec.requests)
     assert "JsonHeaderS3cret" in arrived and "JsonPayloadS3cret" in arrived and "/hook/JsonPathS3cret" in arrived
-    # And apprise's DEBUG lines were captured, masked.
+    # And apprise's DEBUG lines (shown with -vv; quiet by default) were captured, masked.
     assert "Loaded JSON URL: json://127.0.0.1:" in caplog.text and "POST /hook/***?apikey=*** HTTP/1.1" in caplog.text
     shown.append(caplog.text)
 

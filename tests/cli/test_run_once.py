@@ -33,6 +33,10 @@ def test_run_once_twice_stores_and_sends_nothing_new_the_second_time(
     )
     first = _chipwatch("run", "--once", "--config", str(config))
     assert first.returncode == 0, first.stderr
+    # Quiet by default: no alembic lines on a fresh database, no apprise line per alert; progress per source.
+    assert "alembic" not in first.stderr and "apprise" not in first.stderr and " INFO " not in first.stderr
+    assert "polling 1/2: " in first.stderr and "polling 2/2: " in first.stderr
+    assert f"feed: {len(articles)} listed, {len(articles)} new" in first.stderr
     exported = _chipwatch("export", "articles", "--config", str(config), "--format", "jsonl")
     rows = [json.loads(line) for line in exported.stdout.splitlines()]
     assert len(rows) == len(articles) + 1

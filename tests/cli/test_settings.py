@@ -63,7 +63,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 def test_engine_build_switches_are_not_config_keys(tmp_path: Path) -> None:
     env = {"CHIPWATCH_PURE": "1", "CHIPWATCH_COMPILE": "1", "CHIPWATCH_EXPECT_COMPILED": "1"}
     assert load_settings(write(tmp_path, GOOD), environ=env).database == load_settings(write(tmp_path, GOOD)).database
-    with pytest.raises(ConfigError, match="'pur' is not known"):
+    with pytest.raises(ConfigError, match="CHIPWATCH_PUR sets config key 'pur', which is not known"):
         load_settings(write(tmp_path, GOOD), environ={"CHIPWATCH_PUR": "1"})
 
 

@@ -67,6 +67,8 @@ def test_demo_twice_finds_nothing_new_the_second_time(tmp_path: Path, capsys: py
     assert "7 listed,   7 new" in first and "== Claims found:" in first
     sent = int(first.split("== Alerts sent: ")[1].split()[0])
     assert sent > 0 and f"receiver got {sent};" in first
+    stored = int(first.split("== Articles stored: ")[1].split()[0])
+    assert sent <= stored  # one message per article and rule (one rule, one target), not one per claim
     assert main(["demo", "--no-prefect", "--data-dir", str(tmp_path)]) == 0
     second = capsys.readouterr().out
     assert "Nothing new since the last demo run" in second and "== Alerts sent: 0" in second

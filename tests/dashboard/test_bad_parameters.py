@@ -108,7 +108,7 @@ def test_ids_past_2_31_through_the_whole_app(db: Database) -> None:
         assert len(seen) == 5 and min(seen) >= PAST_2_31
         article = c.get(f"/api/articles/{corpus.articles['zh']}").json()
         assert article["id"] == corpus.articles["zh"] and len(article["claims"]) == 2
-        assert re.search(rf'href="/articles/{corpus.articles["en"]}"', c.get("/").text)
+        assert re.search(rf'href="/articles/{corpus.articles["en"]}"', c.get("/claims").text)
         failed = corpus.alerts["failed"]
         retry = c.post(f"/alerts/{failed}/retry", data={"csrf": c.app.state.csrf.token}, follow_redirects=False)
         assert retry.status_code == 303 and retry.headers["location"] == f"/alerts?done={failed}"

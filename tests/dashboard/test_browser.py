@@ -85,13 +85,13 @@ def page(browser, live):  # type: ignore[no-untyped-def]
 
 def test_claims_page_filter_and_article(page, live) -> None:  # type: ignore[no-untyped-def]
     base, corpus = live
-    page.goto(base + "/")
+    page.goto(base + "/claims")
     assert page.locator("article.claim").count() == 5
     page.screenshot(path=str(ARTIFACTS / "claims.png"), full_page=True)
 
     page.fill("input[name=entity]", "TSMC")
     page.click("button[type=submit]")
-    page.wait_for_url("**/?*entity=TSMC*")
+    page.wait_for_url("**/claims?*entity=TSMC*")
     assert page.locator("article.claim").count() == 1
     assert "TSMC raised capex" in page.locator("article.claim").inner_text()
     page.screenshot(path=str(ARTIFACTS / "claims-filtered.png"), full_page=True)
@@ -135,7 +135,7 @@ def test_phone_dark_mode_and_entity_chart(browser, live) -> None:  # type: ignor
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px phone: horizontal scrolling"
     pg.screenshot(path=str(ARTIFACTS / "entity-phone-dark.png"), full_page=True)
-    pg.goto(base + "/")
+    pg.goto(base + "/claims")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
     pg.screenshot(path=str(ARTIFACTS / "claims-phone-dark.png"), full_page=True)
     context.close()

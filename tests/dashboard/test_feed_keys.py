@@ -29,7 +29,7 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 def _links(client: TestClient, **filters: str) -> dict[str, str]:
     """The Atom and CSV links of the claims page, as whoever holds the token sees them."""
-    page = client.get("/", params=filters, headers=BEARER).text
+    page = client.get("/claims", params=filters, headers=BEARER).text
     return {kind: html.unescape(re.search(rf'<a href="([^"]+)">{kind}</a>', page).group(1)) for kind in ("Atom", "CSV")}
 
 
@@ -89,7 +89,7 @@ def test_changing_the_token_revokes_the_keys(db: Database, corpus: Corpus, keyed
 
 
 def test_without_a_token_the_links_carry_no_key(client: TestClient) -> None:
-    page = client.get("/").text
+    page = client.get("/claims").text
     assert 'href="/feeds/claims.atom"' in page and "key=" not in page
 
 
@@ -100,7 +100,7 @@ def test_feed_readers_subscribe_to_a_real_server(db: Database, corpus: Corpus) -
         return create_app(db, token=TOKEN, allowed_hosts=loopback_names("127.0.0.1", port))
 
     with serving(make) as base:
-        page = httpx.get(base + "/", headers=BEARER, timeout=5).text
+        page = httpx.get(base + "/claims", headers=BEARER, timeout=5).text
         atom = html.unescape(re.search(r'<a href="([^"]+)">Atom</a>', page).group(1))
         feed = feedparser.parse(base + atom)
         assert feed.get("status") == 200 and feed.bozo == 0 and len(feed.entries) == 4

@@ -19,7 +19,7 @@ TOKEN = "t0ken-for-tests-0123456789"
 
 
 def test_claims_page_lists_and_filters(client: TestClient) -> None:
-    page = client.get("/").text
+    page = client.get("/claims").text
     assert "英伟达股价暴跌17%" in page and "TSMC raised capex" in page
     filtered = client.get("/", params={"entity": "TSMC", "min_score": ""}).text  # empty form fields are ignored
     assert "TSMC raised capex" in filtered and "英伟达股价暴跌" not in filtered

@@ -21,7 +21,7 @@ from chipwatch.config import settings_from_dict
 from chipwatch.dashboard import create_app
 from chipwatch.pipeline.cycle import CycleReport, run_cycle
 from chipwatch.storage.db import Database
-from chipwatch.storage.models import Alert, Claim
+from chipwatch.storage.models import Alert, AlertClaim, Claim
 from chipwatch.storage.types import utcnow
 
 NVIDIA = "NVIDIA shares plunged 17% on Monday, wiping out nearly $600 billion of market value in a single day."
@@ -80,16 +80,20 @@ def _claims(db: Database) -> dict[str, Claim]:
 
 
 def _alerts(db: Database) -> dict[str, str]:
-    """Claim text -> alert state (one target, so one alert per claim)."""
+    """Claim text -> the state of the alert listing it (one target, so at most one alert per claim)."""
     with db.session() as s:
-        rows = s.execute(select(Claim.text, Alert.state).join(Alert, Alert.claim_id == Claim.id)).all()
+        rows = s.execute(
+            select(Claim.text, Alert.state)
+            .join(AlertClaim, AlertClaim.claim_id == Claim.id)
+            .join(Alert, Alert.dedup_key == AlertClaim.alert_key)
+        ).all()
     assert len(rows) == len({t for t, _ in rows})
     return dict(rows)
 
 
-def _alerted(rec: Any) -> list[str]:
-    """Which claim each delivered message was about."""
-    return [next(t for t in (NVIDIA, AMD_WRONG, AMD_FIXED, TSMC) if t in m["message"]) for m in rec.received]
+def _alerted(rec: Any) -> list[list[str]]:
+    """The claims each delivered message lists (one message per article and rule)."""
+    return [sorted(t for t in (NVIDIA, AMD_WRONG, AMD_FIXED, TSMC) if t in m["message"]) for m in rec.received]
 
 
 def _refreshed(report: CycleReport) -> list[int]:
@@ -106,7 +110,7 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     first = run_cycle(db, settings)
     before = _claims(db)
     assert set(before) == {NVIDIA, TSMC, AMD_WRONG} and first.processing.processed == 1
-    assert sorted(_alerted(rec)) == sorted([NVIDIA, AMD_WRONG])  # the rule names NVIDIA and AMD, not TSMC
+    assert _alerted(rec) == [sorted([NVIDIA, AMD_WRONG])]  # one message; the rule names NVIDIA and AMD, not TSMC
 
     story.change(NVIDIA, TSMC, AMD_FIXED)
     second = run_cycle(db, settings)
@@ -119,7 +123,8 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert after[AMD_WRONG].withdrawn_at is not None and after[AMD_WRONG].id == before[AMD_WRONG].id
     assert second.processing.withdrawn_claim_ids == [before[AMD_WRONG].id]
     assert second.processing.new_claim_ids == [after[AMD_FIXED].id]
-    assert sorted(_alerted(rec)) == sorted([NVIDIA, AMD_WRONG, AMD_FIXED])  # only the new claim alerted
+    assert _alerted(rec) == [sorted([NVIDIA, AMD_WRONG]), [AMD_FIXED]]  # only the new claim, as a follow-up
+    assert rec.received[1]["title"].startswith("Update: AMD")
     assert _alerts(db) == {NVIDIA: "sent", AMD_WRONG: "sent", AMD_FIXED: "sent"}  # a sent alert stays sent
 
     client = TestClient(create_app(db))
@@ -134,7 +139,7 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert [c["text"] for c in client.get("/api/claims", params={"entity": "AMD"}).json()["items"]] == [AMD_FIXED]
     assert [c["text"] for c in client.get("/api/claims", params={"q": "$5 billion"}).json()["items"]] == []
 
-    assert "$5 billion" not in client.get("/").text
+    assert "$5 billion" not in client.get("/claims").text
     only_page = client.get("/", params={"withdrawn": "only"}).text
     assert f"<del>{AMD_WRONG}</del>" in only_page and "badge withdrawn" in only_page and NVIDIA not in only_page
 
@@ -148,7 +153,9 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert [c["text"] for c in gone] == [AMD_WRONG]
     page = client.get(f"/articles/{article_id}").text
     assert "1 withdrawn" in page and "3 claims" in page and f"<del>{AMD_WRONG}</del>" in page
-    assert "withdrawn " + after[AMD_WRONG].withdrawn_at.strftime("%Y-%m-%d %H:%M UTC") in page
+    # relative, with the absolute time (UTC unless configured) on hover
+    assert f'withdrawn <time datetime="{after[AMD_WRONG].withdrawn_at.isoformat()}"' in page
+    assert after[AMD_WRONG].withdrawn_at.strftime('title="%Y-%m-%d %H:%M UTC"') in page
 
     # The original wording comes back: the same claim row is current again, and nothing is sent twice.
     story.change(NVIDIA, TSMC, AMD_WRONG)
@@ -158,7 +165,7 @@ def test_a_corrected_article_withdraws_the_dropped_claim_and_alerts_each_claim_o
     assert third.processing.withdrawn_claim_ids == [after[AMD_FIXED].id]
     assert again[AMD_WRONG].withdrawn_at is None and again[AMD_FIXED].withdrawn_at is not None
     assert third.alerts_queued == 0 and third.delivery.deliveries == []
-    assert sorted(_alerted(rec)) == sorted([NVIDIA, AMD_WRONG, AMD_FIXED])
+    assert _alerted(rec) == [sorted([NVIDIA, AMD_WRONG]), [AMD_FIXED]]
     keys = [m["message"].split("Alert-Id:")[1].split()[0] for m in rec.received]
     assert len(keys) == len(set(keys))
 
@@ -170,19 +177,20 @@ def test_an_alert_still_waiting_for_a_withdrawn_claim_is_cancelled_not_sent(
     story = Story(site)
     settings = _settings(site.url, target)
 
-    rec.fail = True  # the target is down: both alerts of the first version wait for a retry
+    rec.fail = True  # the target is down: the article's alert (NVIDIA and AMD) waits for a retry
     first = run_cycle(db, settings)
     assert first.delivery.sent == 0 and _alerts(db) == {NVIDIA: "failed", AMD_WRONG: "failed"}
 
     rec.fail = False
     story.change(NVIDIA, TSMC, AMD_FIXED)
     second = run_cycle(db, settings)
-    assert second.processing.withdrawn_claim_ids and _alerted(rec) == [AMD_FIXED]  # the others wait for their retry
-    assert _alerts(db) == {NVIDIA: "failed", AMD_WRONG: "cancelled", AMD_FIXED: "sent"}
+    # The waiting message listed the withdrawn sentence: it is cancelled, and its other claim goes out with the
+    # new one in a fresh message, at once.
+    assert second.processing.withdrawn_claim_ids and _alerted(rec) == [sorted([NVIDIA, AMD_FIXED])]
+    assert _alerts(db) == {NVIDIA: "sent", AMD_FIXED: "sent"}
 
     later = deliver_due(db, settings.alerts, now=utcnow() + timedelta(hours=2))
-    assert later.sent == 1 and sorted(_alerted(rec)) == sorted([NVIDIA, AMD_FIXED])
-    assert _alerts(db) == {NVIDIA: "sent", AMD_WRONG: "cancelled", AMD_FIXED: "sent"}
+    assert later.deliveries == [] and len(rec.received) == 1  # the cancelled one never goes out
     with db.session() as s:
         cancelled = s.scalars(select(Alert).where(Alert.state == "cancelled")).one()
     assert "withdrawn" in (cancelled.last_error or "")
@@ -190,9 +198,10 @@ def test_an_alert_still_waiting_for_a_withdrawn_claim_is_cancelled_not_sent(
     assert client.get("/api/alerts").json()["counts"]["cancelled"] == 1
     assert [a["id"] for a in client.get("/api/alerts", params={"state": "cancelled"}).json()["items"]] == [cancelled.id]
 
-    # Said again before it ever went out: the cancelled alert is due again and goes out once.
+    # Said again, never delivered: it goes out once, as a follow-up to the article's message.
     story.change(NVIDIA, TSMC, AMD_WRONG)
     third = run_cycle(db, settings)
     assert third.processing.restored_claim_ids and third.delivery.sent == 1
-    assert sorted(_alerted(rec)) == sorted([NVIDIA, AMD_FIXED, AMD_WRONG])
+    assert _alerted(rec) == [sorted([NVIDIA, AMD_FIXED]), [AMD_WRONG]]
+    assert rec.received[1]["title"].startswith("Update: AMD")
     assert _alerts(db) == {NVIDIA: "sent", AMD_WRONG: "sent", AMD_FIXED: "sent"}
