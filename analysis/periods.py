@@ -229,13 +229,13 @@ def resolve(raw: RawPeriod, year_end: int, published: _dt.date | None, context_y
     if kind == MONTHS and raw.month:
         return _months_form(raw, year_end, published)
     if kind in (FISCAL_QUARTER, QUARTER) and quarter:
-        fiscal_year = raw.year
-        if fiscal_year is None and published is not None:
-            fiscal_year = _nearest_year(lambda y: _fiscal_quarter_end(y, quarter, year_end), published)
-        fiscal_year = fiscal_year or context_year
-        if fiscal_year is None:
+        named_year = raw.year
+        if named_year is None and published is not None:
+            named_year = _nearest_year(lambda y: _fiscal_quarter_end(y, quarter, year_end), published)
+        named_year = named_year or context_year
+        if named_year is None:
             return None
-        return _quarter_form(fiscal_year, quarter, year_end)
+        return _quarter_form(named_year, quarter, year_end)
     return None
 
 

@@ -6,7 +6,8 @@ or a quantity the engine could not label, falls back to the claim's first entity
 A claim without a number is an event: (entity, topic). Units are compared as written: USD and CNY amounts are
 never the same fact (no currency conversion).
 
-Private adapter: at merge the internals may call `analysis.facts` (fact_key / same_value); callers only see
+The claim's headline figure is the one the engine labelled (`analysis.facts.fact_key`), a level before its
+growth rate and the analysts' consensus last, as `analysis.clustering` orders them; callers only see
 `cluster_key`, `same_value` and `search_bounds`.
 """
 
@@ -16,6 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from chipwatch.analysis.facts import fact_key
 
 # Two values are the same fact when they differ by at most this share of the larger one (46.7 vs 46.74) ...
 SAME_RELATIVE = 0.005
@@ -57,7 +60,7 @@ class ClusterKey:
 def cluster_key(entities: Sequence[str], topics: Sequence[str], quantities: Sequence[dict[str, Any]]) -> ClusterKey:
     """The key of a stored claim (its `entities`, `topics` and `quantities` JSON as stored)."""
     first_entity = str(entities[0]) if entities else NO_ENTITY
-    for q in quantities or []:
+    for q in _headline_first(quantities or []):
         value = _number(q.get("value"))
         if value is None:
             continue
@@ -70,6 +73,18 @@ def cluster_key(entities: Sequence[str], topics: Sequence[str], quantities: Sequ
             value=value,
         )
     return ClusterKey(kind="event", entity=first_entity[:100], topic=str(topics[0])[:100] if topics else None)
+
+
+def _headline_first(quantities: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Labelled figures first (a level, then growth rates, then consensus), then the unlabelled ones."""
+
+    def rank(q: dict[str, Any]) -> tuple[int, bool, bool]:
+        key = fact_key(q)
+        if key is None:
+            return (1, False, False)
+        return (0, key.metric == "consensus", key.metric.endswith("_growth"))
+
+    return sorted(quantities, key=rank)
 
 
 def same_value(a: float, b: float) -> bool:
