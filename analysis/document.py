@@ -35,9 +35,7 @@ def analyse_bytes(
     """
     extracted = extract_document(data, content_type=content_type, url=url)
     language = detect_language(extracted.text)
-    analysis = analyze(
-        extracted.text, title=extracted.title or title, language=language, published=published or extracted.published
-    )
+    analysis = analyze(extracted.text, title=extracted.title or title, language=language, published=published)
     return AnalysedDocument(extracted=extracted, analysis=analysis, content_hash=content_hash(extracted.text))
 
 

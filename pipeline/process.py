@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -67,6 +67,7 @@ class PendingArticle:
     title: str | None
     content_type: str | None
     raw: bytes | None
+    published: datetime | None = None  # the listing's date: dates periods written without a year
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def claim_batch(
     """Lease up to `limit` waiting articles to `worker_id` (committed at once, so others see it)."""
     with db.session() as session, session.begin():
         rows = claim_articles(session, worker_id, lease, limit, ids)
-        return [PendingArticle(a.id, a.canonical_url, a.url, a.title, a.content_type, a.raw) for a in rows]
+        return [PendingArticle(a.id, a.canonical_url, a.url, a.title, a.content_type, a.raw, a.published) for a in rows]
 
 
 def analyse_pending(article: PendingArticle) -> Analysed:
@@ -98,7 +99,13 @@ def analyse_pending(article: PendingArticle) -> Analysed:
     can take all of it off the process that writes to the database.
     """
     try:
-        doc = analyse_bytes(article.raw or b"", content_type=article.content_type, url=article.url, title=article.title)
+        doc = analyse_bytes(
+            article.raw or b"",
+            content_type=article.content_type,
+            url=article.url,
+            title=article.title,
+            published=article.published,
+        )
     except ValueError as exc:
         return Analysed(article, None, str(exc))
     return Analysed(article, doc, fingerprint=simhash(doc.extracted.text))

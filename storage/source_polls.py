@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -24,6 +24,11 @@ class PollRecord:
     listed: int
     new_articles: int
     error: str | None
+
+
+def record_source_poll(session: Session, record: PollRecord, keep: timedelta) -> None:
+    """One poll: stored, with the source's polls older than `keep` before it dropped."""
+    record_source_polls(session, [record], record.started_at - keep)
 
 
 def record_source_polls(session: Session, records: list[PollRecord], drop_before: datetime) -> None:
