@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, quote_plus
 
-# The loggers a send writes through: apprise itself, requests and urllib3 (every submodule: a filter on a
-# parent logger does not see its children's records).
-_FAMILIES = ("apprise", "requests", "urllib3")
+# The loggers a send writes through: apprise itself, requests and urllib3, plus httpx and httpcore, whose request
+# lines `-vv` shows (every submodule: a filter on a parent logger does not see its children's records).
+_FAMILIES = ("apprise", "requests", "urllib3", "httpx", "httpcore")
 _SHORT = 6  # a secret shorter than this is replaced only where it stands alone, not inside a longer word
 # Shorter parts are not credentials (a chat id `1`, a path `/x`, a default port dropped from the URL): replacing
 # `1` wherever it stands alone would garble every line (127.0.0.***). They are still masked where URLs are shown.

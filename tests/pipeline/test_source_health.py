@@ -185,5 +185,7 @@ def test_no_health_target_means_no_alert_but_the_sources_page_shows_it(db: Datab
     with TestClient(create_app(db)) as client:
         page = client.get("/sources").text
         (api,) = client.get("/api/sources").json()["items"]
-    assert f"failing since {since}" in page and "1 failed polls in a row" in page and "HTTP 500" in page
+    assert (
+        f'failing since <time datetime="{since}"' in page and "1 failed polls in a row" in page and "HTTP 500" in page
+    )
     assert api["failing_since"] == since and api["push"] == "off"
