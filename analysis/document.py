@@ -30,7 +30,7 @@ def analyse_bytes(
 ) -> AnalysedDocument:
     """Extract the article from `data` and run the claim engine on it.
 
-    `published` (else the date the page's metadata gives) dates the document for periods written without a
+    `published` (the listing's date, when there is one) dates the document for periods written without a
     year ("第二财季"). Raises NoArticleError / UndecodableError (both ValueError) when there is no text to analyse.
     """
     extracted = extract_document(data, content_type=content_type, url=url)
