@@ -9,11 +9,27 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that speak at INFO about routine work; they follow -v like everyone else, and never go below WARNING
 # without it, whatever they set for themselves.
 LIBRARIES = ("alembic", "apprise", "httpx", "httpcore", "prefect", "urllib3", "uvicorn", "trafilatura", "asyncio")
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record arrives, not the stream it was created with: a CLI
+    called in-process several times (tests, an embedding program) swaps stderr between calls, and a handler
+    holding a closed stream would print "--- Logging error ---" with the record's raw arguments instead."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def level_for(verbosity: int) -> int:
@@ -28,7 +44,7 @@ def configure_logging(verbosity: int = 0) -> int:
     root = logging.getLogger()
     # One stderr handler of our own, added once; handlers others installed (a test's log capture) stay.
     if not any(getattr(h, "chipwatch_cli", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+        handler = _CurrentStderr()
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.chipwatch_cli = True  # type: ignore[attr-defined]
         root.addHandler(handler)
