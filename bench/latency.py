@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import random
 import re
 import socket
 import statistics
@@ -53,32 +52,8 @@ from chipwatch.storage.db import open_database
 from chipwatch.storage.models import Article
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "websub"))
+from push_env import notable_page
 from websub_hub import Hub
-
-_WORDS = [
-    "wafer",
-    "packaging",
-    "yield",
-    "demand",
-    "export",
-    "licence",
-    "quarter",
-    "margin",
-    "revenue",
-    "guidance",
-    "foundry",
-    "node",
-    "memory",
-]
-
-
-def varied(html: str, slug: str) -> str:
-    """The page with a paragraph of its own, so no two pushed items are near-duplicates of each other."""
-    rnd = random.Random(slug)
-    # Words of its own (a shared small vocabulary made every page a near-duplicate of the others).
-    filler = " ".join(f"{rnd.choice(_WORDS)}-{rnd.getrandbits(24):x}" for _ in range(120))
-    return html.replace("</article>", f"<p>{filler}</p></article>")
-
 
 NOTABLE = (
     "<html><head><meta charset='utf-8'><title>英伟达暴跌 {i}</title></head><body><article><h1>英伟达暴跌 {i}</h1>"
@@ -322,7 +297,7 @@ class Bench:
         """Publication at the hub -> alert at the receiver, for a source the hub pushes."""
         assert self.hub is not None
         topic = f"{self.feed.server.url}/push.xml"
-        self.feed.add(f"push-warmup-{uuid.uuid4().hex[:6]}", varied(NOTABLE.format(i=0), "warm"), push=True)
+        self.feed.add(f"push-warmup-{uuid.uuid4().hex[:6]}", notable_page("warm").decode(), push=True)
         run = trigger_poll(self.state.api_url)  # finds the hub in the feed and subscribes (the `poll` flow)
         started = time.monotonic()
         if not self.hub.wait_for(lambda: bool(self.hub.live(topic)), timeout=240):  # type: ignore[union-attr]
@@ -336,7 +311,7 @@ class Bench:
         published: dict[str, float] = {}
         for i in range(items):
             slug = f"{prefix}{i}"
-            self.feed.add(slug, varied(NOTABLE.format(i=i), slug), push=True)
+            self.feed.add(slug, notable_page(slug).decode(), push=True)
             published[slug] = time.time()
             threading.Thread(target=self.hub.publish, args=(topic,), daemon=True).start()
             time.sleep(interval)
